@@ -1,0 +1,3 @@
+from uniner.cli import entry_point
+
+entry_point()

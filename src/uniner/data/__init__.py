@@ -1,0 +1,1 @@
+"""Data formats, loaders and the dataset registry (first stage of the pipeline)."""

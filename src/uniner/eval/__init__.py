@@ -1,0 +1,1 @@
+"""Evaluation: metrics (UniversalNER rule, strict) and the benchmark harness."""

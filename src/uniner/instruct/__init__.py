@@ -1,0 +1,1 @@
+"""Instruction (SFT) data: conversations with negative sampling, and their rendering."""

@@ -1,0 +1,1 @@
+"""Student models: the generative (causal LM) student and the span student."""

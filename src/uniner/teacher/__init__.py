@@ -1,0 +1,1 @@
+"""Teacher annotation: passages -> LLM -> clean (entity, type) data."""
