@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 
 MODULES: list[str] = [
+    "uniner.data.datasets",
 ]
 
 _populated = False
