@@ -11,7 +11,6 @@ import importlib
 import os
 import sys
 
-import click
 import typer
 
 from uniner.errors import UninerError
@@ -27,6 +26,10 @@ app = typer.Typer(
 #: Modules that add a subcommand to ``app`` when imported (one file per command).
 COMMAND_MODULES: list[str] = [
     "uniner.cli.train",
+    "uniner.cli.evaluate",
+    "uniner.cli.extract",
+    "uniner.cli.annotate",
+    "uniner.cli.stats",
 ]
 
 
@@ -51,23 +54,19 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     _load_commands()
+    # Standalone mode: typer reports usage errors itself (exit 2) and ends every
+    # run with SystemExit; only our own errors come through as exceptions.
     try:
-        result = app(args=argv, standalone_mode=False)
+        app(args=argv, standalone_mode=True)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except UninerError as err:
         typer.echo(f"error: {err}", err=True)
         return 2
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as err:
-        err.show()
-        return err.exit_code
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        return 130
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130
-    return result if isinstance(result, int) else 0
+    return 0
 
 
 def entry_point() -> None:
