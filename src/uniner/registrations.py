@@ -12,6 +12,25 @@ import importlib
 
 MODULES: list[str] = [
     "uniner.data.datasets",
+    "uniner.data.annotations",
+    "uniner.data.formats.conll",
+    "uniner.data.formats.conversation_json",
+    "uniner.data.formats.gliner",
+    "uniner.data.formats.medquad",
+    "uniner.data.formats.pile_ner",
+    "uniner.data.formats.sentences",
+    "uniner.engine.backends.default",
+    "uniner.engine.backends.gold",
+    "uniner.engine.backends.hf",
+    "uniner.engine.backends.openai_backend",
+    "uniner.engine.backends.vllm",
+    "uniner.engine.backends.spacy_baseline",
+    "uniner.students.span.predictor",
+    "uniner.students.span.train",
+    "uniner.eval.metrics",
+    "uniner.instruct.negatives",
+    "uniner.instruct.templates",
+    "uniner.teacher.prompts",
 ]
 
 _populated = False
