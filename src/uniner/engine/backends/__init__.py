@@ -1,0 +1,1 @@
+"""One module per backend; each registers its factory in ``BACKENDS`` at its end."""
