@@ -6,8 +6,8 @@ offsets follow from the lengths of the tokens before it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from uniner.errors import DataFormatError
 from uniner.types import Entity, Example

@@ -7,7 +7,7 @@ the datasets' own documentation (FabNER, MultiNERD, OntoNotes guidelines).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 GNER = "GNER data folder (chrisjihee/GNER @ 76309b1)"
 UNINER_FILES = "uniner_test.json from universal-ner/universal-ner @ 844e0e1"

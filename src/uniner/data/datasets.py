@@ -12,10 +12,10 @@ a bare ``uniner_test.json``, is accepted by path wherever a name is.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterator, Mapping
 
 from uniner.data.bio import read_bio, read_labels
 from uniner.errors import ConfigError, DataFormatError, RegistryError
@@ -185,6 +185,6 @@ def _spec(name: str, domain: str, labels: str, names: dict[str, str] | None = No
     )
 
 
-from uniner.data import dataset_facts  # noqa: E402  (the table of facts registers through _spec)
+from uniner.data import dataset_facts
 
 dataset_facts.register_all(_spec)
