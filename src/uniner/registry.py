@@ -36,7 +36,7 @@ class Registry(Generic[T]):
         return wrap
 
     def get(self, name: str) -> T:
-        _populate()
+        _populate(self.kind)
         try:
             return self._entries[name]
         except KeyError:
@@ -45,20 +45,20 @@ class Registry(Generic[T]):
             ) from None
 
     def __contains__(self, name: object) -> bool:
-        _populate()
+        _populate(self.kind)
         return name in self._entries
 
     def names(self) -> list[str]:
-        _populate()
+        _populate(self.kind)
         return sorted(self._entries)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
 
-def _populate() -> None:
+def _populate(kind: str) -> None:
     # Imported here, not at module level: registrations imports the modules that
     # import this one.
     from uniner.registrations import populate_registry
 
-    populate_registry()
+    populate_registry(kind)
