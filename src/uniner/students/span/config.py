@@ -1,0 +1,146 @@
+"""The span student's configuration: one frozen dataclass, JSON round-trip.
+
+Architecture and training settings live together because a checkpoint must be
+reloadable from its own ``span_config.json`` alone.  An unknown key in a user's
+config is a ``ConfigError``; in a saved artefact from a newer uniner it is a
+warning (STYLE rule 6).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from uniner.errors import ConfigError, UninerWarning
+
+CONFIG_FILE = "span_config.json"
+#: Versioned architecture name stored in every config (STYLE rule 4).
+ARCHITECTURE = "uniner.span_biencoder.v1"
+
+
+def _h(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class SpanConfig:
+    architecture: str = field(default=ARCHITECTURE, metadata=_h("Versioned architecture name."))
+    base: str = field(default="all-MiniLM-L6-v2", metadata=_h("Encoder: 'all-MiniLM-L6-v2' (bundled) or a HF path."))
+    max_width: int = field(default=12, metadata=_h("Longest candidate span, in words."))
+    hidden_size: int = field(default=384, metadata=_h("Width of the span/type projection space."))
+    freeze_layers: int = field(default=0, metadata=_h("Freeze embeddings + this many lower encoder layers (CPU speed)."))
+    dropout: float = field(default=0.1, metadata=_h("Dropout inside the projection MLPs."))
+    init_scale: float = field(default=10.0, metadata=_h("Initial cosine-similarity temperature."))
+    init_bias: float = field(default=-5.0, metadata=_h("Initial logit bias (prior: few spans are entities)."))
+    threshold: float = field(default=0.5, metadata=_h("Default decision threshold of a saved model (tuned on dev at export)."))
+    # Inference windows over encoder tokens (specials included).
+    window_tokens: int = field(default=256, metadata=_h("Encoder tokens per window (<= the encoder's maximum)."))
+    window_overlap: int = field(default=64, metadata=_h("Tokens shared by consecutive windows."))
+    # Training.
+    train_max_tokens: int = field(default=256, metadata=_h("Training chunks: encoder tokens per chunk."))
+    max_types_per_example: int = field(default=25, metadata=_h("Cap on asked types (positives first) per example."))
+    global_negatives: int = field(default=6, metadata=_h("Types sampled from the vocabulary as extra negatives."))
+    encoder_lr: float = field(default=5e-5, metadata=_h("Peak learning rate of the encoder."))
+    head_lr: float = field(default=1e-3, metadata=_h("Peak learning rate of the heads (larger: they start random)."))
+    warmup_ratio: float = field(default=0.03, metadata=_h("Linear warm-up fraction."))
+    weight_decay: float = field(default=0.01, metadata=_h("AdamW weight decay."))
+    batch_size: int = field(default=8, metadata=_h("Examples per batch."))
+    grad_accum: int = field(default=1, metadata=_h("Gradient accumulation steps."))
+    epochs: float = field(default=3.0, metadata=_h("Training epochs (max_steps wins when set)."))
+    max_steps: int = field(default=-1, metadata=_h("Stop after this many steps (-1: use epochs)."))
+    save_minutes: float = field(default=15.0, metadata=_h("Save a checkpoint at least this often (minutes)."))
+    eval_steps: int = field(default=500, metadata=_h("Dev evaluation every N steps (also a checkpoint)."))
+    save_total_limit: int = field(default=3, metadata=_h("Keep this many checkpoints (the best is kept too)."))
+    dev_fraction: float = field(default=0.02, metadata=_h("Held-out share of each source for the dev check."))
+    dev_max: int = field(default=400, metadata=_h("At most this many dev examples in all."))
+    max_per_source: int = field(default=0, metadata=_h("Cap examples per source (0: no cap)."))
+    source_caps: str = field(default="", metadata=_h("Per-source caps overriding max_per_source: 'name=N,name=N'."))
+    threads: int = field(default=0, metadata=_h("torch CPU threads (0: torch's default)."))
+    seed: int = field(default=0, metadata=_h("Random seed."))
+
+    def __post_init__(self) -> None:
+        if self.architecture != ARCHITECTURE:
+            raise ConfigError(f"architecture {self.architecture!r} is not supported; expected {ARCHITECTURE!r}")
+        for name in ("max_width", "hidden_size", "batch_size", "grad_accum", "eval_steps"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.freeze_layers < 0:
+            raise ConfigError(f"freeze_layers must be >= 0, got {self.freeze_layers}")
+        if not 0.0 < self.threshold < 1.0:
+            raise ConfigError(f"threshold must be in (0, 1), got {self.threshold}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
+        if not 0 <= self.window_overlap < self.window_tokens // 2:
+            raise ConfigError(
+                f"window_overlap must be in [0, window_tokens/2), got {self.window_overlap} for {self.window_tokens}"
+            )
+        if self.window_tokens < 16 or self.train_max_tokens < 16:
+            raise ConfigError("window_tokens and train_max_tokens must be >= 16")
+        self.caps()
+        if not 0.0 <= self.dev_fraction < 0.5:
+            raise ConfigError(f"dev_fraction must be in [0, 0.5), got {self.dev_fraction}")
+
+    def caps(self) -> dict[str, int]:
+        """``source_caps`` parsed: source spec -> maximum number of examples."""
+        out: dict[str, int] = {}
+        for item in filter(None, (part.strip() for part in self.source_caps.split(","))):
+            name, sep, value = item.rpartition("=")
+            if not sep or not name or not value.isdigit():
+                raise ConfigError(f"source_caps item {item!r} is not name=N")
+            out[name.strip()] = int(value)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], strict: bool = True) -> SpanConfig:
+        """``strict``: unknown keys raise (user config); otherwise they warn (a newer artefact)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"span config must be a JSON object, got {type(data).__name__}")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            message = f"unknown span config key(s) {unknown}; valid keys: {', '.join(known)}"
+            if strict:
+                raise ConfigError(message)
+            warnings.warn(message + " (ignored)", UninerWarning, stacklevel=2)
+        values = {k: _coerce(k, v, known[k].type) for k, v in data.items() if k in known}
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> SpanConfig:
+        return SpanConfig.from_dict({**self.to_dict(), **changes})
+
+    def save(self, directory: str | Path) -> Path:
+        path = Path(directory) / CONFIG_FILE
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, strict: bool = False) -> SpanConfig:
+        path = Path(path)
+        if path.is_dir():
+            path = path / CONFIG_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            raise ConfigError(f"{path}: cannot read span config ({err.strerror})") from None
+        except ValueError as err:
+            raise ConfigError(f"{path}: not valid JSON ({err})") from None
+        return cls.from_dict(data, strict=strict)
+
+
+def _coerce(key: str, value: Any, annotation: Any) -> Any:
+    """Accept strings for numbers (``--set max_width=10``) and check types."""
+    kind = {"int": int, "float": float, "str": str}.get(str(annotation))
+    if kind is None:
+        return value
+    if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+        raise ConfigError(f"span config {key}: expected {kind.__name__}, got {value!r}")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"span config {key}: expected {kind.__name__}, got {value!r}") from None

@@ -1,0 +1,245 @@
+"""Examples -> training features, negative types, and padded batches.
+
+Each example becomes one or more *chunks* of at most ``train_max_tokens`` encoder
+tokens (whole words; a chunk boundary never cuts an entity if it can be avoided,
+and long passages are split, never truncated).  The collator samples negative
+types per batch:
+
+* fully labelled (``labelled_types is None``): the types of the example's label
+  set that are absent, plus ``global_negatives`` types drawn from the whole type
+  vocabulary, skipping normalised duplicates of the example's own types;
+* partially labelled: only the vouched-for types are asked; the loss of every
+  other type is masked (``type_mask``), so their absence teaches nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch.utils.data import Dataset
+
+from uniner.students.span.config import SpanConfig
+from uniner.students.span.features import TokenizerLike, Words, align_entity, encode_words, split_words, text_pieces
+from uniner.types import Example
+
+_PUNCT = re.compile(r"[^\w\s]")
+
+#: A dataset with more distinct types than this is treated as open-vocabulary:
+#: absent types of its vocabulary are not negatives for a passage (an LLM
+#: teacher may have called a person a "politician").
+OPEN_VOCABULARY = 100
+
+
+def normalise_type(name: str) -> str:
+    """Lower-case, no punctuation, single spaces, a trailing plural 's' dropped."""
+    words = _PUNCT.sub(" ", name.lower()).split()
+    text = " ".join(words)
+    return text[:-1] if text.endswith("s") and len(text) > 3 else text
+
+
+@dataclass
+class Chunk:
+    """One training sequence: pieces per word, gold spans, the types it may be asked."""
+
+    input_ids: list[int]
+    case_ids: list[int]
+    word_first: list[int]
+    word_last: list[int]
+    spans: list[tuple[int, int, str]]  # (start word, width - 1, type)
+    positive_types: list[str]
+    label_set: list[str]  # absent types here are negatives (empty: none)
+    partial: bool
+    allowed: frozenset[str] | None = None  # partial: the vouched-for types
+    dropped: int = 0  # entities longer than max_width words
+
+    def as_feature(self) -> dict[str, Any]:
+        # ``input_ids`` is what the Trainer's length-grouped sampler measures.
+        return {"input_ids": self.input_ids, "chunk": self}
+
+
+def label_sets(examples: Iterable[Example]) -> dict[str | None, list[str]]:
+    """Per dataset: its closed label set (types seen), or [] for an open vocabulary."""
+    seen: dict[str | None, dict[str, None]] = {}
+    for ex in examples:
+        bucket = seen.setdefault(ex.dataset, {})
+        for e in ex.entities:
+            bucket.setdefault(e.type, None)
+    return {name: (list(types) if len(types) <= OPEN_VOCABULARY else []) for name, types in seen.items()}
+
+
+def example_chunks(
+    example: Example, tokenizer: TokenizerLike, config: SpanConfig, label_set: Sequence[str]
+) -> list[Chunk]:
+    words = split_words(example.text)
+    if not len(words):
+        return []
+    pieces = text_pieces(tokenizer, example.text, words)
+    spans, dropped = _word_spans(example, words, config.max_width)
+    bounds = _chunk_bounds([len(p) for p in pieces], spans, config.train_max_tokens - 2)
+    chunks = []
+    allowed = example.labelled_types
+    for start, end in bounds:
+        enc = encode_words(pieces[start:end], words.cases[start:end], tokenizer.cls_token_id, tokenizer.sep_token_id)
+        local = [(s - start, w, t) for s, w, t in spans if start <= s and s + w < end]
+        positives = list(dict.fromkeys(t for _, _, t in local))
+        chunks.append(
+            Chunk(enc.input_ids, enc.case_ids, enc.word_first, enc.word_last, local, positives,
+                  list(label_set) if allowed is None else [], allowed is not None,
+                  frozenset(allowed) if allowed is not None else None, dropped)
+        )
+    return chunks
+
+
+def _word_spans(example: Example, words: Words, max_width: int) -> tuple[list[tuple[int, int, str]], int]:
+    spans: dict[tuple[int, int, str], None] = {}
+    dropped = 0
+    for e in example.entities:
+        aligned = align_entity(words, e.start, e.end)
+        if aligned is None:
+            continue
+        first, last = aligned
+        if last - first >= max_width:
+            dropped += 1
+            continue
+        spans.setdefault((first, last - first, e.type), None)
+    return list(spans), dropped
+
+
+def _chunk_bounds(counts: Sequence[int], spans: Sequence[tuple[int, int, str]], budget: int) -> list[tuple[int, int]]:
+    """Consecutive word ranges of at most ``budget`` tokens, not cutting an entity where avoidable."""
+    inside = [False] * (len(counts) + 1)  # inside[i]: a boundary before word i would cut an entity
+    for s, w, _ in spans:
+        for i in range(s + 1, s + w + 1):
+            inside[i] = True
+    bounds, start = [], 0
+    while start < len(counts):
+        end, used = start, 0
+        while end < len(counts) and used + counts[end] <= budget:
+            used += counts[end]
+            end += 1
+        end = max(end, start + 1)
+        if end < len(counts):
+            cut = end
+            while cut > start + 1 and inside[cut]:
+                cut -= 1
+            end = cut if not inside[cut] else end
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+@dataclass
+class ChunkDataset(Dataset):
+    chunks: list[Chunk]
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return self.chunks[index].as_feature()
+
+
+class TypeVectors:
+    """Pooled vectors of type names from the frozen type tower, computed once per name."""
+
+    def __init__(self, model: Any, tokenizer: Any, batch_size: int = 256):
+        self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
+        self._cache: dict[str, torch.Tensor] = {}
+
+    def __call__(self, names: Sequence[str]) -> torch.Tensor:
+        missing = list(dict.fromkeys(n for n in names if n not in self._cache))
+        device = next(self.model.parameters()).device
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start : start + self.batch_size]
+            ids = self.tokenizer(chunk, truncation=True, max_length=32)["input_ids"]
+            batch = pad_types(ids, self.tokenizer.pad_token_id)
+            pooled = self.model.pool_types(batch["type_input_ids"].to(device), batch["type_attention_mask"].to(device))
+            self._cache.update(zip(chunk, pooled.float().cpu()))
+        return torch.stack([self._cache[n] for n in names])
+
+
+@dataclass
+class SpanCollator:
+    """Pads a batch, samples negative types, builds ``type_mask`` and ``positives``."""
+
+    type_vectors: TypeVectors
+    pad_id: int
+    config: SpanConfig
+    vocabulary: list[str]  # every type seen in training (global negatives)
+    seed: int = 0
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def asked_types(self, chunk: Chunk) -> list[str]:
+        """Positives, then negatives: the rest of the label set / vouched-for types, then vocabulary types."""
+        own = list(chunk.positive_types)
+        taken = {normalise_type(t) for t in own}
+        room = max(self.config.max_types_per_example - len(own), 0)
+        if chunk.partial:
+            pool = sorted(t for t in chunk.allowed or () if normalise_type(t) not in taken)
+            return own + self.rng.sample(pool, min(room, len(pool)))
+        pool = [t for t in chunk.label_set if normalise_type(t) not in taken]
+        negatives = self.rng.sample(pool, min(len(pool), max(room - self.config.global_negatives, 0)))
+        taken.update(normalise_type(t) for t in negatives)
+        tries = 0
+        while len(negatives) < room and self.vocabulary and tries < 4 * room:
+            tries += 1
+            candidate = self.rng.choice(self.vocabulary)
+            if normalise_type(candidate) not in taken:
+                taken.add(normalise_type(candidate))
+                negatives.append(candidate)
+        return own + negatives
+
+    def __call__(self, features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        chunks: list[Chunk] = [f["chunk"] for f in features]
+        asked = [self.asked_types(c) for c in chunks]
+        type_names = list(dict.fromkeys(t for types in asked for t in types)) or ["entity"]
+        type_index = {t: i for i, t in enumerate(type_names)}
+        batch = pad_text(chunks, self.pad_id)
+        type_mask = torch.zeros(len(chunks), len(type_names), dtype=torch.bool)
+        positives = []
+        for b, (chunk, types) in enumerate(zip(chunks, asked)):
+            type_mask[b, [type_index[t] for t in types]] = True
+            wanted = set(types)
+            positives += [(b, s, w, type_index[t]) for s, w, t in chunk.spans if t in wanted]
+        batch["type_pooled"] = self.type_vectors(type_names)
+        batch["type_mask"] = type_mask
+        batch["positives"] = torch.tensor(positives, dtype=torch.long).reshape(-1, 4)
+        return batch
+
+
+def pad_text(chunks: Sequence[Any], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad sequences (``input_ids``/``case_ids``) and word indices of a batch of chunks or ``Encoded``."""
+    length = max(len(c.input_ids) for c in chunks)
+    n_words = max(len(c.word_first) for c in chunks)
+    ids = torch.full((len(chunks), length), pad_id, dtype=torch.long)
+    cases = torch.zeros((len(chunks), length), dtype=torch.long)
+    mask = torch.zeros((len(chunks), length), dtype=torch.long)
+    first = torch.zeros((len(chunks), n_words), dtype=torch.long)
+    last = torch.zeros((len(chunks), n_words), dtype=torch.long)
+    for b, c in enumerate(chunks):
+        ids[b, : len(c.input_ids)] = torch.tensor(c.input_ids)
+        cases[b, : len(c.case_ids)] = torch.tensor(c.case_ids)
+        mask[b, : len(c.input_ids)] = 1
+        first[b, : len(c.word_first)] = torch.tensor(c.word_first)
+        last[b, : len(c.word_last)] = torch.tensor(c.word_last)
+    n = torch.tensor([len(c.word_first) for c in chunks], dtype=torch.long)
+    return {"input_ids": ids, "attention_mask": mask, "case_ids": cases, "word_first": first, "word_last": last,
+            "n_words": n}
+
+
+def pad_types(token_lists: Sequence[Sequence[int]], pad_id: int) -> dict[str, torch.Tensor]:
+    length = max(len(t) for t in token_lists)
+    ids = torch.full((len(token_lists), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(token_lists), length), dtype=torch.long)
+    for i, toks in enumerate(token_lists):
+        ids[i, : len(toks)] = torch.tensor(toks)
+        mask[i, : len(toks)] = 1
+    return {"type_input_ids": ids, "type_attention_mask": mask}

@@ -1,0 +1,104 @@
+"""The dev check during training: exact-span F1 on a held-out slice of the training sources.
+
+Each dev example is asked a fixed list of types (chosen once, seeded, so scores
+are comparable across checkpoints): its gold types plus negatives by the same
+rules as training -- the rest of its label set, the other vouched-for types of a
+partial example, or a few vocabulary types for an open-type example.  Gold
+mentions of types not asked are not scored.  The zero-shot benchmark sets are
+never in the training sources, so they never steer model selection.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from uniner.students.span.config import SpanConfig
+from uniner.students.span.data import normalise_type
+from uniner.types import Example
+
+_OPEN_NEGATIVES = 5
+
+
+@dataclass
+class DevSet:
+    groups: dict[tuple[str, ...], list[Example]]
+
+    @classmethod
+    def build(cls, pairs: Sequence[tuple[Example, list[str]]], config: SpanConfig, vocabulary: Sequence[str]) -> DevSet:
+        rng = random.Random(config.seed + 1)
+        groups: dict[tuple[str, ...], list[Example]] = defaultdict(list)
+        for example, label_set in pairs:
+            groups[tuple(asked_types(example, label_set, config.max_types_per_example, vocabulary, rng))].append(example)
+        return cls(dict(groups))
+
+    def evaluate(self, model: Any, tokenizer: Any, threshold: float = 0.5,
+                 also: Sequence[float] = (0.3,)) -> dict[str, float]:
+        """Micro P/R/F1 overall and F1 per source at ``threshold``; overall F1 at the ``also`` thresholds.
+
+        One prediction pass at the lowest threshold serves them all: greedy decoding
+        decides a span only against higher-scored spans, so the entities at a higher
+        threshold are exactly those of the lowest one that score at least as high.
+        """
+        scored = self.predictions(model, tokenizer, min([threshold, *also]))
+        out = _scores(scored, threshold, per_source=True)
+        for other in also:
+            out[f"f1@{other:g}"] = _scores(scored, other)["f1"]
+        return out
+
+    def best_threshold(self, model: Any, tokenizer: Any, grid: Sequence[float]) -> tuple[float, dict[float, float]]:
+        """The threshold of ``grid`` with the best overall dev F1, and every F1."""
+        scored = self.predictions(model, tokenizer, min(grid))
+        f1 = {t: _scores(scored, t)["f1"] for t in grid}
+        return max(grid, key=lambda t: (f1[t], -abs(t - 0.5))), f1
+
+    def predictions(self, model: Any, tokenizer: Any, threshold: float) -> list[tuple[Example, set, list]]:
+        from uniner.students.span.predictor import SpanPredictor
+
+        device = str(next(model.parameters()).device)
+        predictor = SpanPredictor(model, tokenizer, threshold=threshold, batch_size=16, device=device)
+        out = []
+        for types, examples in self.groups.items():
+            for example, predicted in zip(examples, predictor.predict([e.text for e in examples], list(types))):
+                gold = {(e.start, e.end, e.type) for e in example.entities if e.type in types}
+                out.append((example, gold, [((e.start, e.end, e.type), e.score or 0.0) for e in predicted]))
+        return out
+
+
+def _scores(scored: Sequence[tuple[Example, set, list]], threshold: float, per_source: bool = False) -> dict[str, float]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, predicted, gold
+    for example, gold, predicted in scored:
+        found = {key for key, score in predicted if score >= threshold}
+        for key in ("all", example.dataset or "unknown") if per_source else ("all",):
+            counts[key][0] += len(gold & found)
+            counts[key][1] += len(found)
+            counts[key][2] += len(gold)
+    out = {}
+    for key, (tp, n_pred, n_gold) in counts.items():
+        prefix = "" if key == "all" else f"{key}_"
+        p = tp / n_pred if n_pred else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        out[f"{prefix}f1"] = round(100 * (2 * p * r / (p + r) if p + r else 0.0), 2)
+        if key == "all":
+            out["precision"], out["recall"] = round(100 * p, 2), round(100 * r, 2)
+    return out
+
+
+def asked_types(
+    example: Example, label_set: Sequence[str], cap: int, vocabulary: Sequence[str], rng: random.Random
+) -> list[str]:
+    own = example.types_present()
+    taken = {normalise_type(t) for t in own}
+    if example.labelled_types is not None:
+        pool = sorted(t for t in example.labelled_types if normalise_type(t) not in taken)
+    elif label_set:
+        pool = [t for t in label_set if normalise_type(t) not in taken]
+    else:
+        pool = [t for t in rng.sample(list(vocabulary), min(len(vocabulary), 4 * _OPEN_NEGATIVES))
+                if normalise_type(t) not in taken][:_OPEN_NEGATIVES]
+    room = max(cap - len(own), 0)
+    negatives = rng.sample(pool, min(room, len(pool)))
+    return sorted(own + negatives)

@@ -1,0 +1,98 @@
+"""Export a training checkpoint as a shippable model directory (fp16, no second encoder copy).
+
+    python -m uniner.students.span.export runs/span-default/checkpoint-N models/default
+
+Weights are stored in fp16 (loaded back as fp32) and slim: without the parts
+that are the base encoder's own (the frozen type tower, frozen text layers),
+which loading takes from the base (for the default model, the bundled
+all-MiniLM-L6-v2 package).  The default threshold is tuned on the run's own dev
+slice (rebuilt from its training sources, caps and seed; needs ``UNINER_DATA``)
+unless ``--no-tune`` is given.  The manifest records the source checkpoint, its step
+and the dev scores the Trainer logged for it.  ``MODEL_CARD.md`` is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from uniner.errors import ConfigError, UninerError
+from uniner.students.span.predictor import WEIGHTS_FILE, SpanPredictor
+
+#: What a shipped model may weigh (issue 6).
+MAX_BYTES = 50 * 1024 * 1024
+
+
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
+
+def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | None = None) -> dict[str, Any]:
+    predictor = SpanPredictor.from_pretrained(checkpoint)
+    manifest = json.loads((checkpoint / "uniner.json").read_text(encoding="utf-8"))
+    extra = {"exported_from": str(checkpoint), "step": manifest.get("step"),
+             "training": manifest.get("training"), "dev": _dev_scores(checkpoint, manifest.get("step"))}
+    if tune and manifest.get("training"):
+        threshold, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
+        predictor.model.span_config = predictor.config = predictor.config.replace(threshold=threshold)
+        extra["threshold"] = {"value": threshold, "dev_f1": {str(t): v for t, v in f1.items()},
+                              "how": "best exact-span F1 on the run's held-out dev slice of its training sources"}
+    staging = output.with_name(output.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    predictor.save_pretrained(staging, half=True, slim=True, extra=extra)
+    size = (staging / WEIGHTS_FILE).stat().st_size
+    if size > MAX_BYTES:
+        raise ConfigError(f"exported weights are {size / 2**20:.1f} MiB, over the {MAX_BYTES / 2**20:.0f} MiB limit")
+    output.mkdir(parents=True, exist_ok=True)
+    for item in staging.iterdir():  # keep files we do not write (MODEL_CARD.md)
+        shutil.move(str(item), output / item.name)
+    staging.rmdir()
+    return {**extra, "bytes": size}
+
+
+def tune_threshold(predictor: SpanPredictor, data: list[str], data_dir: Path | None) -> tuple[float, dict[float, float]]:
+    """Rebuild the run's dev slice (same sources, caps and seed) and pick the best threshold on it.
+
+    Only training sources are involved: the zero-shot sets play no part in it.
+    """
+    from uniner.students.span.dev import DevSet
+    from uniner.students.span.sources import cap_and_split, load_sources
+
+    config = predictor.config
+    train, dev = cap_and_split(load_sources(data, data_dir), config.max_per_source, config.dev_fraction,
+                               config.dev_max, config.seed, config.caps())
+    if not dev:
+        raise ConfigError("the run has no dev slice to tune the threshold on")
+    vocabulary = sorted({e.type for ex, _ in train for e in ex.entities})
+    return DevSet.build(dev, config, vocabulary).best_threshold(predictor.model, predictor.tokenizer, THRESHOLDS)
+
+
+def _dev_scores(checkpoint: Path, step: int | None) -> dict[str, float]:
+    state = checkpoint / "trainer_state.json"
+    if not state.is_file():
+        return {}
+    history = json.loads(state.read_text(encoding="utf-8")).get("log_history", [])
+    evals = [h for h in history if "eval_f1" in h and (step is None or h.get("step") == step)]
+    return {k: v for k, v in evals[-1].items() if k.startswith("eval_")} if evals else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    tune = "--no-tune" not in args
+    args = [a for a in args if a != "--no-tune"]
+    if len(args) != 2:
+        print("usage: python -m uniner.students.span.export CHECKPOINT OUTPUT [--no-tune]", file=sys.stderr)
+        return 2
+    try:
+        info = export(Path(args[0]), Path(args[1]), tune=tune)
+    except (UninerError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

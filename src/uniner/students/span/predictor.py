@@ -1,0 +1,214 @@
+"""``SpanPredictor``: the span student behind the ``Predictor`` protocol.
+
+Texts of any length are cut into overlapping windows of encoder tokens
+(``windows.py``); windows of all texts are batched together, shortest first
+within a call, under ``torch.inference_mode``.  Type vectors depend only on the
+type list, so they are computed once per type set and cached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from uniner.engine.base import BACKENDS, MODEL_MANIFEST, validate_types
+from uniner.errors import ConfigError
+from uniner.provenance import provenance
+from uniner.students.span.config import SpanConfig
+from uniner.students.span.data import pad_text, pad_types
+from uniner.students.span.decode import Candidate, best_per_span, candidates_from_scores, decode
+from uniner.students.span.features import Encoded, Words, encode_words, split_words, text_pieces
+from uniner.students.span.model import SpanModel, resolve_base
+from uniner.students.span.windows import Window, merge_window_candidates, plan_windows
+from uniner.types import Entity
+
+WEIGHTS_FILE = "model.safetensors"
+_TYPE_CACHE_SIZE = 64
+
+
+@dataclass
+class _Job:
+    text_index: int
+    window_index: int
+    encoded: Encoded
+
+
+class SpanPredictor:
+    def __init__(
+        self,
+        model: SpanModel,
+        tokenizer: Any,
+        threshold: float = 0.5,
+        flat: bool = True,
+        batch_size: int = 8,
+        device: str = "cpu",
+        name: str = "span",
+    ):
+        if not 0.0 < threshold < 1.0:
+            raise ConfigError(f"threshold must be in (0, 1), got {threshold}")
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
+        self.model = model.to(device).eval()
+        self.tokenizer = tokenizer
+        self.config: SpanConfig = model.span_config
+        self.threshold = threshold
+        self.flat = flat
+        self.batch_size = batch_size
+        self.device = device
+        self.name = name
+        limit = int(getattr(model.encoder.config, "max_position_embeddings", 512))
+        if self.config.window_tokens > limit:
+            raise ConfigError(f"window_tokens {self.config.window_tokens} exceeds the encoder's maximum {limit}")
+        self._type_cache: OrderedDict[tuple[str, ...], torch.Tensor] = OrderedDict()
+
+    # -- loading and saving ------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(
+        cls, path: str | Path, device: str = "cpu", threshold: float | None = None, flat: bool = True,
+        batch_size: int = 8, **_: Any,
+    ) -> SpanPredictor:
+        """Load a saved model dir; ``threshold=None`` uses the model's own (``span_config.json``, tuned at export)."""
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        path = Path(path)
+        if not (path / WEIGHTS_FILE).is_file():
+            raise ConfigError(f"{path}: no {WEIGHTS_FILE}; not a saved span model")
+        config = SpanConfig.load(path)
+        state = {k: v.float() for k, v in load_file(str(path / WEIGHTS_FILE)).items()}
+        model = SpanModel(config, *(AutoModel.from_config(AutoConfig.from_pretrained(path), add_pooling_layer=False)
+                                    for _ in range(2)))
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        not_from_base = sorted(set(missing) - model.base_weight_keys())
+        if not_from_base or unexpected:
+            raise ConfigError(f"{path / WEIGHTS_FILE}: weights do not fit the model (missing {not_from_base[:5]}, "
+                              f"unexpected {unexpected[:5]})")
+        if missing:  # a slim save: the frozen parts are the base encoder's own weights
+            model.load_state_dict(_base_weights(config, path, missing), strict=False)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        cut = config.threshold if threshold is None else threshold
+        return cls(model, tokenizer, cut, flat, batch_size, device, name=f"span:{path.name}")
+
+    def save_pretrained(
+        self, path: str | Path, half: bool = False, extra: dict[str, Any] | None = None, slim: bool = False
+    ) -> Path:
+        """Weights (fp16 when ``half``; loaded back as fp32), configs, tokenizer, manifest.
+
+        ``slim`` leaves out what is the base encoder's own -- the frozen type tower and any
+        frozen text layers -- which loading takes from the base again (for the default model,
+        the bundled all-MiniLM-L6-v2): the default model shrinks from ~90 to ~16 MB in fp16.
+        """
+        save_model_dir(self.model, self.tokenizer, Path(path), half=half, extra=extra, slim=slim)
+        return Path(path)
+
+    # -- prediction --------------------------------------------------------------------------------
+    def predict(self, texts: Sequence[str], types: Sequence[str], threshold: float | None = None) -> list[list[Entity]]:
+        names = validate_types(types)
+        cut = self.threshold if threshold is None else threshold
+        if not 0.0 < cut < 1.0:
+            raise ConfigError(f"threshold must be in (0, 1), got {cut}")
+        type_vectors = self.type_vectors(names)
+        plans = [self._plan(text) for text in texts]
+        jobs = [_Job(t, w, enc) for t, (_, _, encs) in enumerate(plans) for w, enc in enumerate(encs)]
+        found: list[list[list[Candidate]]] = [[[] for _ in encs] for _, _, encs in plans]
+        jobs.sort(key=lambda j: len(j.encoded.input_ids))
+        for start in range(0, len(jobs), self.batch_size):
+            batch = jobs[start : start + self.batch_size]
+            for job, cands in zip(batch, self._score([j.encoded for j in batch], type_vectors, cut)):
+                found[job.text_index][job.window_index] = cands
+        results = []
+        for text, (words, windows, _), per_window in zip(texts, plans, found):
+            merged = best_per_span(merge_window_candidates(windows, per_window))
+            results.append(
+                [Entity.from_source(text, words.starts[c.first], words.ends[c.last], names[c.type_index], round(c.score, 4))
+                 for c in decode(merged, flat=self.flat)]
+            )
+        return results
+
+    def type_vectors(self, names: Sequence[str]) -> torch.Tensor:
+        key = tuple(names)
+        if key in self._type_cache:
+            self._type_cache.move_to_end(key)
+            return self._type_cache[key]
+        ids = self.tokenizer(list(names), truncation=True, max_length=32)["input_ids"]
+        batch = {k: v.to(self.device) for k, v in pad_types(ids, self.tokenizer.pad_token_id).items()}
+        with torch.inference_mode():
+            pooled = self.model.pool_types(batch["type_input_ids"], batch["type_attention_mask"])
+            vectors = self.model.project_types(pooled)
+        self._type_cache[key] = vectors
+        if len(self._type_cache) > _TYPE_CACHE_SIZE:
+            self._type_cache.popitem(last=False)
+        return vectors
+
+    def _plan(self, text: str) -> tuple[Words, list[Window], list[Encoded]]:
+        if not isinstance(text, str):
+            raise ConfigError(f"texts must be strings, got {type(text).__name__}")
+        words = split_words(text)
+        pieces = text_pieces(self.tokenizer, text, words)
+        cfg = self.config
+        windows = plan_windows([len(p) for p in pieces], cfg.window_tokens, cfg.window_overlap, cfg.max_width)
+        cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
+        encoded = [encode_words(pieces[w.start : w.end], words.cases[w.start : w.end], cls_id, sep_id, w.start)
+                   for w in windows]
+        return words, windows, encoded
+
+    def _score(self, encoded: Sequence[Encoded], type_vectors: torch.Tensor, threshold: float) -> list[list[Candidate]]:
+        batch = {k: v.to(self.device) for k, v in pad_text(encoded, self.tokenizer.pad_token_id).items()}
+        with torch.inference_mode():
+            states = self.model.encode_text(batch["input_ids"], batch["attention_mask"], batch["case_ids"])
+            spans = self.model.span_vectors(states, batch["word_first"], batch["word_last"])
+            probs = torch.sigmoid(self.model.score(spans, type_vectors)).float().cpu().numpy()
+        return [candidates_from_scores(np.asarray(p), threshold, n_words=e.n_words) for p, e in zip(probs, encoded)]
+
+
+def _base_weights(config: SpanConfig, path: Path, keys: Sequence[str]) -> dict[str, torch.Tensor]:
+    from transformers import AutoModel
+
+    try:
+        base = AutoModel.from_pretrained(resolve_base(config.base), add_pooling_layer=False).state_dict()
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{path}: part of the model is its base {config.base!r}, which cannot be loaded ({err})") from None
+    out = {}
+    for key in keys:
+        name = key.split(".", 1)[1]  # "encoder.x" / "type_encoder.x" -> "x"
+        if name not in base:
+            raise ConfigError(f"{path}: weight {key} is neither saved nor in the base {config.base!r}")
+        out[key] = base[name]
+    return out
+
+
+def save_model_dir(model: SpanModel, tokenizer: Any, path: Path, half: bool = False,
+                   extra: dict[str, Any] | None = None, slim: bool = False) -> None:
+    """``slim`` leaves out the weights that are the base's own (reloaded from the base at load time)."""
+    path.mkdir(parents=True, exist_ok=True)
+    dtype = torch.float16 if half else torch.float32
+    skip = model.base_weight_keys() if slim else set()
+    state = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items() if k not in skip}
+    save_file(state, str(path / WEIGHTS_FILE), metadata={"format": "pt"})
+    (path / WEIGHTS_FILE).chmod(0o644)  # safetensors creates it owner-only; a model dir is meant to be shared
+    write_model_files(model, tokenizer, path, extra)
+
+
+def write_model_files(model: SpanModel, tokenizer: Any, path: Path, extra: dict[str, Any] | None = None) -> None:
+    """Everything of a model dir but the weights (the Trainer writes those in checkpoints)."""
+    path.mkdir(parents=True, exist_ok=True)
+    model.span_config.save(path)
+    model.encoder.config.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    manifest = {"backend": "span", "architecture": model.span_config.architecture, **(extra or {}),
+                "provenance": provenance(model.span_config.to_dict())}
+    (path / MODEL_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _factory(model: str, **options: Any) -> SpanPredictor:
+    return SpanPredictor.from_pretrained(model, **options)
+
+
+BACKENDS.register("span", _factory)

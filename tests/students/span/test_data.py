@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from uniner.students.span.config import SpanConfig
+from uniner.students.span.data import (
+    Chunk,
+    SpanCollator,
+    _chunk_bounds,
+    example_chunks,
+    label_sets,
+    normalise_type,
+)
+from uniner.students.span.model import span_loss
+from uniner.types import Entity, Example
+
+
+class FakeTokenizer:
+    """One piece per character run: enough to test chunking without a vocabulary."""
+
+    cls_token_id, sep_token_id, pad_token_id, unk_token_id = 1, 2, 0, 3
+
+    def __call__(self, words, add_special_tokens=False, **_):
+        return {"input_ids": [[10 + len(w)] * (1 + len(w) // 4) for w in words]}
+
+
+def example(text, spans, labelled=None, dataset="d"):
+    ents = tuple(Entity.from_source(text, text.index(m), text.index(m) + len(m), t) for m, t in spans)
+    return Example("x", text, ents, dataset, labelled)
+
+
+def fake_vectors(names):
+    return torch.zeros(len(names), 4)
+
+
+def test_normalise_type_folds_case_punctuation_and_plural():
+    assert normalise_type("Persons") == normalise_type("person") == "person"
+    assert normalise_type("Restaurant-Name") == "restaurant name"
+
+
+def test_label_sets_closed_for_small_vocabularies_open_for_large():
+    small = [example("Ann met Bob", [("Ann", "person")], dataset="a")]
+    big = [example(f"w{i}", [(f"w{i}", f"type{i}")], dataset="b") for i in range(101)]
+    sets = label_sets(small + big)
+    assert sets["a"] == ["person"] and sets["b"] == []
+
+
+def test_example_chunks_split_long_text_without_cutting_entities():
+    text = " ".join(f"w{i}" for i in range(60)) + " New York City end"
+    ex = example(text, [("New York City", "city")])
+    chunks = example_chunks(ex, FakeTokenizer(), SpanConfig(train_max_tokens=20, max_width=5), ["city"])
+    assert sum(len(c.word_first) for c in chunks) == 64  # every word in exactly one chunk
+    assert sum(len(c.spans) for c in chunks) == 1
+    assert all(len(c.input_ids) <= 20 for c in chunks)
+
+
+def test_chunk_bounds_move_a_cut_out_of_an_entity():
+    bounds = _chunk_bounds([1] * 10, [(3, 2, "x")], budget=4)  # entity on words 3..5
+    assert bounds == [(0, 3), (3, 7), (7, 10)]
+
+
+def test_example_chunks_drop_entities_wider_than_max_width_and_count_them():
+    ex = example("a b c d e f", [("a b c d e", "long"), ("f", "short")])
+    (chunk,) = example_chunks(ex, FakeTokenizer(), SpanConfig(max_width=3), [])
+    assert chunk.spans == [(5, 0, "short")] and chunk.dropped == 1
+
+
+def make_chunk(partial, allowed=None, label_set=()):
+    return Chunk([1, 5, 2], [0, 1, 0], [1], [1], [(0, 0, "person")], ["person"], list(label_set), partial,
+                 frozenset(allowed) if allowed else None)
+
+
+def test_collator_asks_partial_examples_only_vouched_types():
+    config = SpanConfig(max_types_per_example=5, global_negatives=3)
+    collator = SpanCollator(fake_vectors, 0, config, vocabulary=["city", "date", "animal", "food"], seed=1)
+    asked = collator.asked_types(make_chunk(True, allowed={"person", "company"}))
+    assert sorted(asked) == ["company", "person"]
+
+
+def test_collator_samples_global_negatives_for_full_examples_but_not_duplicates():
+    config = SpanConfig(max_types_per_example=4, global_negatives=2)
+    collator = SpanCollator(fake_vectors, 0, config, vocabulary=["Persons", "city", "date", "food"], seed=3)
+    for _ in range(20):
+        asked = collator.asked_types(make_chunk(False, label_set=["person", "location"]))
+        assert asked[0] == "person" and "Persons" not in asked
+        assert len(asked) == len(set(asked)) <= 4
+
+
+def test_collator_masks_other_examples_types_and_builds_positives():
+    config = SpanConfig(max_types_per_example=2, global_negatives=0)
+    collator = SpanCollator(fake_vectors, 0, config, vocabulary=[], seed=0)
+    full = make_chunk(False, label_set=["person", "location"])
+    partial = Chunk([1, 5, 6, 2], [0, 1, 1, 0], [1, 2], [1, 2], [(1, 0, "company")], ["company"], [], True,
+                    frozenset({"company"}))
+    batch = collator([{"chunk": full}, {"chunk": partial}])
+    names = ["person", "location", "company"]
+    assert batch["type_mask"].tolist() == [[True, True, False], [False, False, True]]
+    assert sorted(batch["positives"].tolist()) == [[0, 0, 0, names.index("person")], [1, 1, 0, 2]]
+    assert batch["type_pooled"].shape == (3, 4) and batch["n_words"].tolist() == [1, 2]
+
+
+def test_span_loss_ignores_unvouched_types_and_padding():
+    torch.manual_seed(0)
+    logits = torch.randn(2, 3, 2, 3, requires_grad=True)
+    n_words = torch.tensor([3, 2])
+    type_mask = torch.tensor([[True, True, False], [False, False, True]])
+    positives = torch.tensor([[0, 0, 0, 1], [1, 1, 0, 2]])
+    loss = span_loss(logits, n_words, type_mask, positives)
+    loss.backward()
+    grad = logits.grad
+    assert torch.all(grad[0, :, :, 2] == 0) and torch.all(grad[1, :, :, :2] == 0)  # unvouched types: no signal
+    assert torch.all(grad[1, 2] == 0) and torch.all(grad[1, 1, 1] == 0)  # spans past the text
+    assert grad[0, 0, 0, 1] < 0  # the positive is pushed up
+    changed = logits.detach().clone()
+    changed[0, :, :, 2] += 50.0
+    assert span_loss(changed, n_words, type_mask, positives) == pytest.approx(loss.item())
+
+
+def test_collator_is_deterministic_for_a_seed():
+    config = SpanConfig(max_types_per_example=6, global_negatives=4)
+    vocab = [f"t{i}" for i in range(50)]
+    a = SpanCollator(fake_vectors, 0, config, vocab, seed=7).asked_types(make_chunk(False))
+    b = SpanCollator(fake_vectors, 0, config, vocab, seed=7).asked_types(make_chunk(False))
+    assert a == b  # same seed, same negatives

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from uniner.errors import ConfigError
+from uniner.students.span.config import CONFIG_FILE, SpanConfig
+from uniner.students.span.predictor import SpanPredictor
+from uniner.students.span.train import resolve_config
+from uniner.students.trainers import TRAINERS, TrainRequest
+
+SENTENCES = [
+    (["Ann", "Lee", "works", "at", "Acme", "Corp", "in", "Oslo", "."], [[0, 1, "person"], [4, 5, "company"], [7, 7, "city"]]),
+    (["Bob", "visited", "Paris", "and", "Rome", "."], [[0, 0, "person"], [2, 2, "city"], [4, 4, "city"]]),
+    (["The", "Globex", "board", "met", "Carla", "Diaz", "."], [[1, 1, "company"], [4, 5, "person"]]),
+] * 4
+
+
+@pytest.fixture()
+def fixture_data(tmp_path):
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps([{"tokenized_text": t, "ner": n} for t, n in SENTENCES]))
+    return path
+
+
+def tiny_overrides(tiny_config: SpanConfig) -> dict[str, str]:
+    keys = ("base", "hidden_size", "max_width", "window_tokens", "window_overlap", "train_max_tokens", "dropout")
+    return {k: str(getattr(tiny_config, k)) for k in keys} | {"eval_steps": "2", "dev_fraction": "0.2", "save_minutes": "0"}
+
+
+def test_train_runs_saves_checkpoints_and_resumes(tiny_config, fixture_data, tmp_path):
+    out = tmp_path / "run"
+    request = TrainRequest("span", (str(fixture_data),), out, max_steps=2, batch_size=2,
+                           overrides=tiny_overrides(tiny_config))
+    result = TRAINERS.get("span")(request)
+    assert result.steps == 2 and "eval_f1" in result.metrics and "eval_f1@0.3" in result.metrics
+    checkpoint = out / "checkpoint-2"
+    assert (checkpoint / "model.safetensors").is_file() and (checkpoint / CONFIG_FILE).is_file()
+    manifest = json.loads((checkpoint / "uniner.json").read_text())
+    assert manifest["backend"] == "span" and manifest["step"] == 2 and manifest["provenance"]["config"]
+    SpanPredictor.from_pretrained(checkpoint).predict(["Ann met Bob ."], ["person"])  # a checkpoint is a model
+
+    resumed = TRAINERS.get("span")(TrainRequest("span", (str(fixture_data),), out, max_steps=4, resume=True,
+                                                overrides={}))
+    assert resumed.steps == 4 and (out / "checkpoint-4").is_dir()
+    state = json.loads((out / "checkpoint-4" / "trainer_state.json").read_text())
+    assert next(h["step"] for h in state["log_history"] if "loss" in h) == 1  # history carried over, not restarted
+    loaded = SpanPredictor.from_pretrained(out / "final")
+    assert loaded.predict([""], ["person"]) == [[]]
+
+
+def test_resolve_config_merges_file_sets_and_flags(tmp_path):
+    config_file = tmp_path / "c.json"
+    config_file.write_text(json.dumps({"max_width": 7, "head_lr": 0.01}))
+    request = TrainRequest("span", ("x",), tmp_path / "o", config_file=config_file, batch_size=3,
+                           overrides={"head_lr": "0.02"}, learning_rate=1e-5)
+    config = resolve_config(request)
+    assert (config.max_width, config.head_lr, config.batch_size, config.encoder_lr) == (7, 0.02, 3, 1e-5)
+
+
+def test_resolve_config_keeps_weight_shaping_settings_on_resume(tmp_path):
+    SpanConfig(freeze_layers=2).save(tmp_path)
+    with pytest.raises(ConfigError, match="cannot change freeze_layers when resuming"):
+        resolve_config(TrainRequest("span", ("x",), tmp_path, resume=True, overrides={"freeze_layers": "0"}))
+    config = resolve_config(TrainRequest("span", ("x",), tmp_path, resume=True, overrides={"threads": "2"}))
+    assert (config.freeze_layers, config.threads) == (2, 2)
+
+
+def test_resolve_config_rejects_unknown_set_key(tmp_path):
+    with pytest.raises(ConfigError, match="unknown span config key"):
+        resolve_config(TrainRequest("span", ("x",), tmp_path, overrides={"nope": "1"}))
