@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "uniner.cli.extract",
     "uniner.cli.annotate",
     "uniner.cli.stats",
+    "uniner.cli.build_sft",
 ]
 
 
