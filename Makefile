@@ -23,8 +23,12 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
+DEMO_TEXT := Ada Lovelace worked with Charles Babbage on the Analytical Engine in London; today her notes are read by Python programmers at Google.
+DEMO_TYPES := person,location,machine,programming language,organization
+
+# The main job: extract entities of any types with the shipped default model (offline, CPU).
 demo: $(STAMP)
-	$(VENV)/bin/uniner evaluate --model spacy --datasets crossner_ai --split test --max-sentences 100 --metric both
+	$(VENV)/bin/uniner extract "$(DEMO_TEXT)" --types "$(DEMO_TYPES)"
 
 test: $(STAMP)
 	$(PY) -m pytest -m 'not slow and not gpu and not network' -q

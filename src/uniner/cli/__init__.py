@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     # Weights and data come from local files only; a hub lookup would hang offline.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    # transformers 5 prints a load report and a weight-loading bar on every model
+    # load; on the command line that is noise around the user's output.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     _load_commands()
     # Standalone mode: typer reports usage errors itself (exit 2) and ends every
     # run with SystemExit; only our own errors come through as exceptions.
