@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from uniner.data.formats.base import FORMATS, FileHead, Format, LoadStats, reporting, require
+from uniner.data.jsonl import iter_lines
 from uniner.errors import DataFormatError
 from uniner.types import Entity, Example
 
@@ -62,27 +63,14 @@ def read_annotations(
 
 def _lines(path: Path, stats: LoadStats) -> Iterator[tuple[int, Any]]:
     """``(line number, record)``, streamed; binary lines split on ``\\n`` only, as the writer wrote them."""
-    try:
-        handle = path.open("rb")
-    except OSError as err:
-        raise DataFormatError(f"cannot open ({err.strerror})", path) from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise DataFormatError(
-                    f"not UTF-8 ({err.reason} at byte {err.start} of the line)", path, number
-                ) from None
-            if not line.strip():
+    for number, line in iter_lines(path):
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as err:
+            if not line.endswith("\n"):  # the last line, unfinished: torn by a kill mid-write
+                stats.drop("torn last line (interrupted write)")
                 continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as err:
-                if not raw.endswith(b"\n"):  # the last line, unfinished: torn by a kill mid-write
-                    stats.drop("torn last line (interrupted write)")
-                    continue
-                raise DataFormatError(f"invalid JSON: {err.msg} (column {err.colno})", path, number) from None
+            raise DataFormatError(f"invalid JSON: {err.msg} (column {err.colno})", path, number) from None
 
 
 def _entity(text: str, item: Any, path: Path, number: int, index: int) -> Entity:

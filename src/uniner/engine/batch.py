@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
+from uniner.data.jsonl import iter_lines
 from uniner.engine.base import validate_types
 from uniner.errors import ConfigError, DataFormatError
 from uniner.provenance import provenance
@@ -62,19 +63,8 @@ def _id_key(value: Any) -> str:
 
 def read_documents(path: Path) -> Iterator[tuple[int, Any, str]]:
     """``(line number, id, text)`` for each non-blank line; bad lines raise with ``path:line``."""
-    try:
-        handle = path.open("rb")
-    except OSError as err:
-        raise DataFormatError(f"cannot read input ({err.strerror})", path) from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise DataFormatError(f"not UTF-8 ({err.reason} at byte {err.start})", path, number) from None
-            if not line.strip():
-                continue
-            yield (number, *_parse_document(line, path, number))
+    for number, line in iter_lines(path, action="read input"):
+        yield (number, *_parse_document(line, path, number))
 
 
 def _parse_document(line: str, path: Path, number: int) -> tuple[Any, str]:
