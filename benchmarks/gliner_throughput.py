@@ -1,7 +1,7 @@
 """Throughput of a GLiNER model on all-MiniLM-L6-v2, same inputs and protocol as ``throughput.py``.
 
 Runs in a SEPARATE virtual environment: ``gliner`` pins transformers < 5.17, so it
-is kept out of uniner's dependencies.  Set it up once (see docs/bench_throughput.md)::
+is kept out of uniner's dependencies.  Set it up once (see docs/benchmarks.md)::
 
     python3 -m venv /work/gliner-venv
     /work/gliner-venv/bin/pip install torch==2.13.0    # first: the pinned CPU wheel
