@@ -7,7 +7,8 @@ Duplicates raise; unknown names raise with the list of what is available
 from __future__ import annotations
 
 import re
-from typing import Callable, Generic, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 from uniner.errors import RegistryError
 

@@ -7,8 +7,9 @@ only places entities are made from a source text, and they check it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from uniner.errors import DataFormatError
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -29,17 +28,17 @@ def train(
         ..., "--data", "--input", help="Training data: SFT JSONL (causal); files, dataset names or folders (span)."
     ),
     output: Path = typer.Option(..., help="Output directory (checkpoints, final model, logs)."),
-    base: Optional[str] = typer.Option(None, help="Base model name or path (default: the student's own)."),
+    base: str | None = typer.Option(None, help="Base model name or path (default: the student's own)."),
     resume: bool = typer.Option(False, help="Resume from the last checkpoint in --output."),
-    epochs: Optional[float] = typer.Option(None, help="Training epochs."),
-    max_steps: Optional[int] = typer.Option(None, help="Stop after this many optimiser steps."),
-    lr: Optional[float] = typer.Option(None, "--lr", help="Peak learning rate."),
-    batch_size: Optional[int] = typer.Option(None, help="Per-device batch size."),
-    grad_accum: Optional[int] = typer.Option(None, help="Gradient accumulation steps."),
-    max_length: Optional[int] = typer.Option(None, help="Maximum sequence length in tokens."),
+    epochs: float | None = typer.Option(None, help="Training epochs."),
+    max_steps: int | None = typer.Option(None, help="Stop after this many optimiser steps."),
+    lr: float | None = typer.Option(None, "--lr", help="Peak learning rate."),
+    batch_size: int | None = typer.Option(None, help="Per-device batch size."),
+    grad_accum: int | None = typer.Option(None, help="Gradient accumulation steps."),
+    max_length: int | None = typer.Option(None, help="Maximum sequence length in tokens."),
     seed: int = typer.Option(0, help="Random seed."),
-    data_dir: Optional[Path] = typer.Option(None, envvar="UNINER_DATA", help="Where registry datasets live."),
-    config: Optional[Path] = typer.Option(None, help="JSON file with student-specific settings."),
+    data_dir: Path | None = typer.Option(None, envvar="UNINER_DATA", help="Where registry datasets live."),
+    config: Path | None = typer.Option(None, help="JSON file with student-specific settings."),
     set_: list[str] = typer.Option([], "--set", help="Student-specific setting, key=value (repeatable)."),
 ) -> None:
     """Train a student model."""

@@ -18,7 +18,9 @@ _PLOM = {**_PLO, "MISC": "miscellaneous"}
 
 
 def register_all(spec: Callable[..., None]) -> None:
-    zero_shot = dict(zero_shot=True, source=f"{GNER}; {UNINER_FILES}", licence=CROSSNER_LICENCE, has_uniner_eval=True)
+    zero_shot = {
+        "zero_shot": True, "source": f"{GNER}; {UNINER_FILES}", "licence": CROSSNER_LICENCE, "has_uniner_eval": True,
+    }
     spec(
         "crossner_ai", "general",
         "organization|university|location|person|conference|country|researcher|task|product|algorithm|"

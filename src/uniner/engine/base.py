@@ -8,8 +8,9 @@ factory under a name in ``BACKENDS``; ``load_predictor`` resolves a user's
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from uniner.errors import ConfigError
 from uniner.registry import Registry

@@ -9,9 +9,10 @@ dataclass (an unknown key is an error).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from uniner.registry import Registry
 
