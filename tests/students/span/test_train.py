@@ -67,6 +67,16 @@ def test_resolve_config_keeps_weight_shaping_settings_on_resume(tmp_path):
     assert (config.freeze_layers, config.threads) == (2, 2)
 
 
+def test_resolve_config_resume_accepts_the_runs_own_fixed_values(tmp_path):
+    # The documented way to continue is the original command plus --resume.
+    SpanConfig(freeze_layers=3).save(tmp_path)
+    config = resolve_config(TrainRequest("span", ("x",), tmp_path, resume=True,
+                                         overrides={"freeze_layers": "3", "threads": "2"}))
+    assert (config.freeze_layers, config.threads) == (3, 2)
+    with pytest.raises(ConfigError, match="cannot change base"):
+        resolve_config(TrainRequest("span", ("x",), tmp_path, resume=True, base="/elsewhere"))
+
+
 def test_resolve_config_rejects_unknown_set_key(tmp_path):
     with pytest.raises(ConfigError, match="unknown span config key"):
         resolve_config(TrainRequest("span", ("x",), tmp_path, overrides={"nope": "1"}))

@@ -41,11 +41,13 @@ def resolve_config(request: TrainRequest) -> SpanConfig:
         data = SpanConfig().to_dict()
         if request.config_file is not None:
             data.update(SpanConfig.load(request.config_file, strict=True).to_dict())
+    config = SpanConfig.from_dict({**data, **request.overrides})
     if request.resume and saved.is_file():
-        fixed = sorted(k for k in _FIXED_ON_RESUME if k in request.overrides or (k == "base" and request.base))
+        # Repeating the run's own value is fine ("same command plus --resume"); a different one is not.
+        wanted = {**config.to_dict(), **({"base": request.base} if request.base else {})}
+        fixed = sorted(k for k in _FIXED_ON_RESUME if wanted[k] != data[k])
         if fixed:
             raise ConfigError(f"cannot change {', '.join(fixed)} when resuming (the checkpoints were trained with them)")
-    config = SpanConfig.from_dict({**data, **request.overrides})
     flags = {
         "base": request.base, "epochs": request.epochs, "max_steps": request.max_steps,
         "encoder_lr": request.learning_rate, "batch_size": request.batch_size, "grad_accum": request.grad_accum,
