@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec
 
+from uniner.data.jsonl import iter_lines
 from uniner.errors import DataFormatError, UninerWarning
 from uniner.registry import Registry
 from uniner.types import Example
@@ -132,21 +133,11 @@ def read_json_array(path: Path) -> list[Any]:
 
 def iter_json_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """``(line number, record)`` of a JSON-lines file, streamed; blank lines skipped."""
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as err:
-        raise DataFormatError(f"cannot open ({err.strerror})", path) from None
-    with handle:
+    for number, line in iter_lines(path):
         try:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise DataFormatError(f"invalid JSON: {err.msg} (column {err.colno})", path, number) from None
-        except UnicodeDecodeError as err:
-            raise DataFormatError(f"not UTF-8 ({err.reason} at byte {err.start})", path) from None
+            yield number, json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataFormatError(f"invalid JSON: {err.msg} (column {err.colno})", path, number) from None
 
 
 def require(
