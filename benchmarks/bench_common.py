@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import resource
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -78,6 +79,24 @@ def machine() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def run_record(
+    system: dict[str, Any], *, threshold: float, texts: Sequence[str], types: Sequence[str],
+    load_seconds: float, rss_start: float, rss_loaded: float, timings: dict[str, Any],
+) -> dict[str, Any]:
+    """One system's result: its own fields, then the measurements both scripts record alike."""
+    return {
+        **system,
+        "threshold": threshold,
+        "sentences": len(texts),
+        "types": list(types),
+        "load_seconds": round(load_seconds, 2),
+        "rss_mib": {"start": round(rss_start), "after_load": round(rss_loaded), "peak": round(peak_rss_mib())},
+        "results": timings,
+        "machine": machine(),
+        "argv": sys.argv,
     }
 
 

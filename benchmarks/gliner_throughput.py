@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-from bench_common import machine, measure, peak_rss_mib, read_inputs, rss_mib, write_result
+from bench_common import measure, read_inputs, rss_mib, run_record, write_result
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -64,21 +63,15 @@ def main() -> None:
         return sum(len(entities) for entities in predicted)
 
     timings = measure(batch, texts, [int(s) for s in args.batch_sizes.split(",")], args.repeats)
-    result = {
+    system = {
         "system": "gliner",
         "gliner_version": gliner.__version__,
         "model": f"GLiNER.from_config(GLiNERConfig(model_name={args.encoder!r})) (untrained heads)",
         "model_type": getattr(model.config, "model_type", None),
         "parameters": sum(p.numel() for p in model.parameters()),
-        "threshold": args.threshold,
-        "sentences": len(texts),
-        "types": types,
-        "load_seconds": round(load_seconds, 2),
-        "rss_mib": {"start": round(rss_start), "after_load": round(rss_loaded), "peak": round(peak_rss_mib())},
-        "results": timings,
-        "machine": machine(),
-        "argv": sys.argv,
     }
+    result = run_record(system, threshold=args.threshold, texts=texts, types=types, load_seconds=load_seconds,
+                        rss_start=rss_start, rss_loaded=rss_loaded, timings=timings)
     write_result(args.output, result)
 
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_common import machine, measure, peak_rss_mib, read_inputs, rss_mib, write_result
+from bench_common import measure, read_inputs, rss_mib, run_record, write_result
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -103,19 +102,9 @@ def run(model_ref: str, inputs: dict, args: argparse.Namespace) -> dict:
     sizes = [int(s) for s in args.batch_sizes.split(",")]
     model.batch_size = max(sizes)  # Model never splits a call further than its own batch size
     timings = measure(batch, texts, sizes, args.repeats)
-    return {
-        "system": "uniner",
-        "predictor": model.name,
-        "parameters": _parameters(model.predictor),
-        "threshold": args.threshold,
-        "sentences": len(texts),
-        "types": types,
-        "load_seconds": round(load_seconds, 2),
-        "rss_mib": {"start": round(rss_start), "after_load": round(rss_loaded), "peak": round(peak_rss_mib())},
-        "results": timings,
-        "machine": machine(),
-        "argv": sys.argv,
-    }
+    system = {"system": "uniner", "predictor": model.name, "parameters": _parameters(model.predictor)}
+    return run_record(system, threshold=args.threshold, texts=texts, types=types, load_seconds=load_seconds,
+                      rss_start=rss_start, rss_loaded=rss_loaded, timings=timings)
 
 
 def _parameters(predictor: object) -> int | None:
