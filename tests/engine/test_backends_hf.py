@@ -72,26 +72,58 @@ def test_shared_prefix_length_leaves_one_token() -> None:
 
 @pytest.fixture(scope="module")
 def naive_answers(model, tokenizer) -> dict[str, list]:
-    """The reference: every prompt alone (batch size 1, no padding), full prompt, per template."""
+    """The reference: every prompt alone (batch size 1, no padding), full prompt, transformers' generate."""
     return {
-        template: generator(model, tokenizer, template, batch_size=1, reuse_prefix=False).complete(PASSAGES, TYPES)
+        template: generator(model, tokenizer, template, batch_size=1, reuse_prefix=False, compact=False)
+        .complete(PASSAGES, TYPES)
         for template in ("chat", "uniner")
     }
 
 
 @pytest.mark.parametrize("template", ["chat", "uniner"])
 @pytest.mark.parametrize("batch_size", [1, 3, 16])
-def test_hf_prefix_reuse_equals_naive(model, tokenizer, naive_answers, template: str, batch_size: int) -> None:
+@pytest.mark.parametrize("compact", [True, False])
+def test_hf_prefix_reuse_equals_naive(model, tokenizer, naive_answers, template: str, batch_size: int,
+                                      compact: bool) -> None:
     reference = naive_answers[template]
-    cached = generator(model, tokenizer, template, batch_size=batch_size, reuse_prefix=True).complete(PASSAGES, TYPES)
-    assert cached == reference
+    cached = generator(model, tokenizer, template, batch_size=batch_size, reuse_prefix=True, compact=compact)
+    assert cached.complete(PASSAGES, TYPES) == reference
     # The check means something only if answers differ between questions.
     assert len({c.text for row in reference for c in row}) > len(PASSAGES)
 
 
-def test_hf_batched_naive_equals_one_by_one(model, tokenizer, naive_answers) -> None:
-    many = generator(model, tokenizer, batch_size=5, reuse_prefix=False).complete(PASSAGES, TYPES)
+@pytest.mark.parametrize("compact", [True, False])
+def test_hf_batched_naive_equals_one_by_one(model, tokenizer, naive_answers, compact: bool) -> None:
+    many = generator(model, tokenizer, batch_size=5, reuse_prefix=False, compact=compact).complete(PASSAGES, TYPES)
     assert many == naive_answers["chat"]
+
+
+def test_hf_compact_decoding_drops_finished_rows(tokenizer) -> None:
+    """Rows leave the batch when their answer ends: later steps run on fewer rows, same answers."""
+    model = tiny_llama(tokenizer, seed=3)
+    # Make answers end at different steps: the end-of-turn token takes over one frequent
+    # token's output vector (tied embeddings), so a row stops where it would have said that token.
+    probe = generator(model, tokenizer, batch_size=16, reuse_prefix=False, compact=False)
+    first = probe.complete(PASSAGES[:1], TYPES[:1])[0][0]
+    frequent = tokenizer.encode(first.text, add_special_tokens=False)[2]
+    stop_id = probe._stop_ids[0]
+    with torch.no_grad():
+        model.lm_head.weight[stop_id] = model.lm_head.weight[frequent] * 1.5
+    reference = generator(model, tokenizer, batch_size=1, reuse_prefix=False, compact=False).complete(PASSAGES, TYPES)
+    lengths = {c.tokens for row in reference for c in row}
+    assert min(lengths) < 10 and len(lengths) > 1  # some answers end early, others later
+    rows_per_step: list[int] = []
+    original = model.forward
+
+    def counting(*args, **kwargs):
+        if kwargs["input_ids"].shape[1] == 1:  # a decoding step (prompt remainders are longer)
+            rows_per_step.append(kwargs["input_ids"].shape[0])
+        return original(*args, **kwargs)
+
+    model.forward = counting
+    gen = generator(model, tokenizer, batch_size=16, reuse_prefix=True, compact=True)
+    assert gen.complete(PASSAGES, TYPES) == reference
+    assert rows_per_step and min(rows_per_step) < max(rows_per_step)
 
 
 def test_hf_prefix_reuse_detects_wrong_positions(model, tokenizer, naive_answers, monkeypatch) -> None:
@@ -204,7 +236,8 @@ def test_hf_prefix_reuse_equals_naive_smollm2() -> None:
         pytest.skip(str(err))
     texts = ["Barack Obama visited Paris in 2009 with Michelle.", "Apple Inc. opened a store in Berlin."]
     types = ["person", "location", "organization"]
-    naive = HFGenerator(lm, tok, "chat", GenerationSettings(max_new_tokens=16, batch_size=1, reuse_prefix=False))
+    naive = HFGenerator(lm, tok, "chat", GenerationSettings(max_new_tokens=16, batch_size=1, reuse_prefix=False,
+                                                            compact=False))
     cached = HFGenerator(lm, tok, "chat", GenerationSettings(max_new_tokens=16, batch_size=6, reuse_prefix=True))
     assert cached.complete(texts, types) == naive.complete(texts, types)
 

@@ -123,3 +123,57 @@ def test_collator_is_deterministic_for_a_seed():
     a = SpanCollator(fake_vectors, 0, config, vocab, seed=7).asked_types(make_chunk(False))
     b = SpanCollator(fake_vectors, 0, config, vocab, seed=7).asked_types(make_chunk(False))
     assert a == b  # same seed, same negatives
+
+
+def test_collator_closed_label_set_gets_at_most_global_negatives_from_the_vocabulary():
+    config = SpanConfig(max_types_per_example=25, global_negatives=2)
+    vocab = [f"t{i}" for i in range(50)]
+    collator = SpanCollator(fake_vectors, 0, config, vocab, seed=0)
+    for _ in range(20):
+        asked = collator.asked_types(make_chunk(False, label_set=["person", "location"]))
+        assert asked[:1] == ["person"] and "location" in asked
+        assert len([t for t in asked if t.startswith("t")]) == 2
+    open_vocab = collator.asked_types(make_chunk(False, label_set=()))  # open vocabulary: filled to the cap
+    assert len(open_vocab) == 25
+
+
+def similar_vectors(names):
+    """'city' and 'country' point the way of 'location'; everything else is orthogonal to it."""
+    rows = []
+    for i, name in enumerate(names):
+        row = torch.zeros(64)
+        row[0 if name in ("location", "city", "country") else 1 + sum(map(ord, name)) % 63] = 1.0
+        rows.append(row)
+    return torch.stack(rows)
+
+
+def test_collator_skips_vocabulary_negatives_close_to_the_label_set():
+    vocab = ["city", "country", "disease", "vehicle", "food", "planet"]
+    for limit, expect_close in ((0.5, False), (1.0, True)):
+        config = SpanConfig(max_types_per_example=25, global_negatives=6, negative_max_similarity=limit)
+        collator = SpanCollator(similar_vectors, 0, config, vocab, seed=1)
+        seen = set()
+        for _ in range(30):
+            seen.update(collator.asked_types(make_chunk(False, label_set=["person", "location"])))
+        assert ({"city", "country"} <= seen) == expect_close
+        assert {"disease", "vehicle"} <= seen
+
+
+def test_collator_lowercase_view_changes_only_case_ids():
+    chunk = Chunk([1, 5, 6, 7, 2], [0, 2, 3, 5, 0], [1, 2, 3], [1, 2, 3], [(0, 0, "person")], ["person"], [], False)
+    always = SpanCollator(fake_vectors, 0, SpanConfig(lowercase_prob=1.0), [], seed=0)
+    never = SpanCollator(fake_vectors, 0, SpanConfig(lowercase_prob=0.0), [], seed=0)
+    lowered = always.case_view(chunk)
+    assert lowered.case_ids == [0, 1, 1, 5, 0]  # Title, UPPER -> lower; digits and specials kept
+    assert lowered.input_ids == chunk.input_ids and lowered.spans == chunk.spans
+    assert never.case_view(chunk) is chunk
+    assert always([{"chunk": chunk}])["case_ids"].tolist() == [[0, 1, 1, 5, 0]]
+
+
+@pytest.mark.parametrize(("key", "value"), [("lowercase_prob", 1.5), ("negative_max_similarity", 2.0),
+                                            ("type_projection", "deep"), ("dev_sets_max", 0)])
+def test_config_rejects_bad_new_settings(key, value):
+    from uniner.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=key):
+        SpanConfig.from_dict({key: value})

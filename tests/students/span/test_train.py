@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from uniner.errors import ConfigError
 from uniner.students.span.config import CONFIG_FILE, SpanConfig
@@ -80,3 +81,22 @@ def test_resolve_config_resume_accepts_the_runs_own_fixed_values(tmp_path):
 def test_resolve_config_rejects_unknown_set_key(tmp_path):
     with pytest.raises(ConfigError, match="unknown span config key"):
         resolve_config(TrainRequest("span", ("x",), tmp_path, overrides={"nope": "1"}))
+
+
+def test_linear_type_projection_starts_as_identity(tiny_config):
+    from uniner.students.span.model import load_base
+
+    model, _ = load_base(tiny_config.replace(type_projection="linear"))
+    pooled = torch.randn(3, 32)
+    assert not any("type_projection.mlp" in name for name, _ in model.named_parameters())
+    assert torch.allclose(model.project_types(pooled), torch.nn.functional.normalize(pooled, dim=-1), atol=1e-6)
+
+
+def test_transfer_dev_set_must_not_be_a_training_source(tmp_path):
+    from uniner.errors import ConfigError
+    from uniner.students.span.dev import transfer_pairs
+
+    config = SpanConfig(dev_sets="conll2003:dev")
+    with pytest.raises(ConfigError, match="also a training source"):
+        transfer_pairs(config, tmp_path, ["conll2003", "pile_ner_391"])
+    assert transfer_pairs(SpanConfig(), tmp_path, ["conll2003"]) == []

@@ -38,6 +38,9 @@ class GenerationSettings:
     batch_size: int = 16
     #: Encode each passage once and reuse its KV cache for all its questions.
     reuse_prefix: bool = True
+    #: Greedy decoding that drops a row from the batch as soon as its answer ends
+    #: (``generate`` computes every row until the longest answer ends).
+    compact: bool = True
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
@@ -204,6 +207,8 @@ class HFGenerator:
         return ids.to(self.model.device), mask.to(self.model.device)
 
     def _generate(self, ids: torch.Tensor, mask: torch.Tensor, cache: Any) -> list[Completion]:
+        if self.settings.compact:
+            return self._decode(ids, mask, cache)
         kwargs: dict[str, Any] = {
             "max_new_tokens": self.settings.max_new_tokens,
             "do_sample": False,
@@ -216,6 +221,51 @@ class HFGenerator:
             kwargs[self._cache_key] = cache
         out = self.model.generate(input_ids=ids, attention_mask=mask, **kwargs)
         return [self._completion(row.tolist()) for row in out[:, ids.shape[1]:]]
+
+    def _decode(self, ids: torch.Tensor, mask: torch.Tensor, cache: Any) -> list[Completion]:
+        """Greedy decoding of left-padded rows whose first ``cache`` columns are already cached.
+
+        The same argmax steps as ``generate(do_sample=False)``, but a row leaves the
+        batch (and its cache rows are dropped) at its end-of-turn token or stop
+        string, so short answers ("[]") stop costing anything while a long one of
+        the same batch is still being written.
+        """
+        from transformers import DynamicCache
+
+        if cache is None:
+            cache = DynamicCache(config=self.model.config)
+        past = cache.get_seq_length()
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        step_ids, step_positions = ids[:, past:], positions[:, past:]
+        live = list(range(ids.shape[0]))  # original row of each batch row
+        tokens: list[list[int]] = [[] for _ in live]
+        stops = set(self._stop_ids)
+        for step in range(self.settings.max_new_tokens):
+            logits = self.model(input_ids=step_ids, attention_mask=mask, position_ids=step_positions,
+                                use_cache=True, logits_to_keep=1, **{self._cache_key: cache}).logits[:, -1, :]
+            chosen = logits.argmax(-1)
+            keep = []
+            for k, (row, token) in enumerate(zip(live, chosen.tolist())):
+                tokens[row].append(token)
+                if token not in stops and not self._ends_with_stop_string(tokens[row]):
+                    keep.append(k)
+            if not keep or step == self.settings.max_new_tokens - 1:
+                break
+            last_positions = step_positions[:, -1]
+            if len(keep) < len(live):
+                index = torch.tensor(keep, device=ids.device)
+                cache.batch_select_indices(index)
+                mask, chosen, last_positions = mask[index], chosen[index], last_positions[index]
+                live = [live[k] for k in keep]
+            mask = torch.cat([mask, mask.new_ones((len(live), 1))], dim=1)
+            step_ids, step_positions = chosen[:, None], (last_positions + 1)[:, None]
+        return [self._completion(row) for row in tokens]
+
+    def _ends_with_stop_string(self, tokens: list[int]) -> bool:
+        if not self._stop_strings:
+            return False
+        text = self.tokenizer.decode(tokens[-16:], skip_special_tokens=False)
+        return any(marker in text for marker in self._stop_strings)
 
     def _completion(self, tokens: list[int]) -> Completion:
         stop = next((i for i, t in enumerate(tokens) if t in self._stop_ids), None)

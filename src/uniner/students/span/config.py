@@ -35,6 +35,7 @@ class SpanConfig:
     dropout: float = field(default=0.1, metadata=_h("Dropout inside the projection MLPs."))
     init_scale: float = field(default=10.0, metadata=_h("Initial cosine-similarity temperature."))
     init_bias: float = field(default=-5.0, metadata=_h("Initial logit bias (prior: few spans are entities)."))
+    type_projection: str = field(default="mlp", metadata=_h("Type-side projection: 'mlp' (linear + residual MLP) or 'linear'."))
     threshold: float = field(default=0.5, metadata=_h("Default decision threshold of a saved model (tuned on dev at export)."))
     # Inference windows over encoder tokens (specials included).
     window_tokens: int = field(default=256, metadata=_h("Encoder tokens per window (<= the encoder's maximum)."))
@@ -42,7 +43,11 @@ class SpanConfig:
     # Training.
     train_max_tokens: int = field(default=256, metadata=_h("Training chunks: encoder tokens per chunk."))
     max_types_per_example: int = field(default=25, metadata=_h("Cap on asked types (positives first) per example."))
-    global_negatives: int = field(default=6, metadata=_h("Types sampled from the vocabulary as extra negatives."))
+    global_negatives: int = field(default=6, metadata=_h("Types sampled from the vocabulary as extra negatives of a closed-label-set example."))
+    negative_max_similarity: float = field(default=1.0, metadata=_h(
+        "A vocabulary negative must have type-tower cosine below this with every type of the example's label set "
+        "(1.0: no filter)."))
+    lowercase_prob: float = field(default=0.0, metadata=_h("Share of training chunks shown without casing (as all-lower-case text)."))
     encoder_lr: float = field(default=5e-5, metadata=_h("Peak learning rate of the encoder."))
     head_lr: float = field(default=1e-3, metadata=_h("Peak learning rate of the heads (larger: they start random)."))
     warmup_ratio: float = field(default=0.03, metadata=_h("Linear warm-up fraction."))
@@ -56,6 +61,9 @@ class SpanConfig:
     save_total_limit: int = field(default=3, metadata=_h("Keep this many checkpoints (the best is kept too)."))
     dev_fraction: float = field(default=0.02, metadata=_h("Held-out share of each source for the dev check."))
     dev_max: int = field(default=400, metadata=_h("At most this many dev examples in all."))
+    dev_sets: str = field(default="", metadata=_h(
+        "Transfer dev: registry sets never trained on, e.g. 'multinerd:dev,ontonotes5:dev'; selects the best checkpoint."))
+    dev_sets_max: int = field(default=200, metadata=_h("Sentences per transfer dev set (seeded sample)."))
     max_per_source: int = field(default=0, metadata=_h("Cap examples per source (0: no cap)."))
     source_caps: str = field(default="", metadata=_h("Per-source caps overriding max_per_source: 'name=N,name=N'."))
     threads: int = field(default=0, metadata=_h("torch CPU threads (0: torch's default)."))
@@ -80,6 +88,14 @@ class SpanConfig:
         if self.window_tokens < 16 or self.train_max_tokens < 16:
             raise ConfigError("window_tokens and train_max_tokens must be >= 16")
         self.caps()
+        if self.type_projection not in ("mlp", "linear"):
+            raise ConfigError(f"type_projection must be 'mlp' or 'linear', got {self.type_projection!r}")
+        if not 0.0 <= self.lowercase_prob <= 1.0:
+            raise ConfigError(f"lowercase_prob must be in [0, 1], got {self.lowercase_prob}")
+        if not -1.0 <= self.negative_max_similarity <= 1.0:
+            raise ConfigError(f"negative_max_similarity must be in [-1, 1], got {self.negative_max_similarity}")
+        if self.dev_sets_max < 1:
+            raise ConfigError(f"dev_sets_max must be >= 1, got {self.dev_sets_max}")
         if not 0.0 <= self.dev_fraction < 0.5:
             raise ConfigError(f"dev_fraction must be in [0, 0.5), got {self.dev_fraction}")
 
@@ -92,6 +108,10 @@ class SpanConfig:
                 raise ConfigError(f"source_caps item {item!r} is not name=N")
             out[name.strip()] = int(value)
         return out
+
+    def dev_set_specs(self) -> list[str]:
+        """``dev_sets`` as a list of source specs."""
+        return [part.strip() for part in self.dev_sets.split(",") if part.strip()]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,7 @@ types per batch:
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Iterable, Sequence
@@ -24,10 +25,23 @@ import torch
 from torch.utils.data import Dataset
 
 from uniner.students.span.config import SpanConfig
-from uniner.students.span.features import TokenizerLike, Words, align_entity, encode_words, split_words, text_pieces
+from uniner.students.span.features import (
+    CASE_LOWER,
+    CASE_MIXED,
+    CASE_TITLE,
+    CASE_UPPER,
+    TokenizerLike,
+    Words,
+    align_entity,
+    encode_words,
+    split_words,
+    text_pieces,
+)
 from uniner.types import Example
 
 _PUNCT = re.compile(r"[^\w\s]")
+#: Case classes that lower-casing turns into CASE_LOWER (digits and symbols keep theirs).
+_CASED = frozenset({CASE_TITLE, CASE_UPPER, CASE_MIXED})
 
 #: A dataset with more distinct types than this is treated as open-vocabulary:
 #: absent types of its vocabulary are not negatives for a passage (an LLM
@@ -178,27 +192,54 @@ class SpanCollator:
         self.rng = random.Random(self.seed)
 
     def asked_types(self, chunk: Chunk) -> list[str]:
-        """Positives, then negatives: the rest of the label set / vouched-for types, then vocabulary types."""
+        """Positives, then negatives: the rest of the label set / vouched-for types, then vocabulary types.
+
+        A closed-label-set example gets at most ``global_negatives`` vocabulary types; an
+        open-vocabulary one (empty label set) is filled up to the cap with them.  A vocabulary
+        type close to a type of the example's label set (type-tower cosine of at least
+        ``negative_max_similarity``) is skipped: "country" is no negative for a sentence whose
+        locations are labelled "location".
+        """
         own = list(chunk.positive_types)
         taken = {normalise_type(t) for t in own}
         room = max(self.config.max_types_per_example - len(own), 0)
         if chunk.partial:
             pool = sorted(t for t in chunk.allowed or () if normalise_type(t) not in taken)
             return own + self.rng.sample(pool, min(room, len(pool)))
+        budget = min(self.config.global_negatives, room) if chunk.label_set else room
         pool = [t for t in chunk.label_set if normalise_type(t) not in taken]
-        negatives = self.rng.sample(pool, min(len(pool), max(room - self.config.global_negatives, 0)))
+        negatives = self.rng.sample(pool, min(len(pool), room - budget))
         taken.update(normalise_type(t) for t in negatives)
-        tries = 0
-        while len(negatives) < room and self.vocabulary and tries < 4 * room:
+        anchors = list(dict.fromkeys([*own, *chunk.label_set]))
+        wanted, tries = len(negatives) + budget, 0
+        while len(negatives) < wanted and self.vocabulary and tries < 4 * budget:
             tries += 1
             candidate = self.rng.choice(self.vocabulary)
-            if normalise_type(candidate) not in taken:
+            if normalise_type(candidate) not in taken and self._far_from(candidate, anchors):
                 taken.add(normalise_type(candidate))
                 negatives.append(candidate)
         return own + negatives
 
+    def _far_from(self, candidate: str, anchors: Sequence[str]) -> bool:
+        limit = self.config.negative_max_similarity
+        if limit >= 1.0 or not anchors:
+            return True
+        vectors = torch.nn.functional.normalize(self.type_vectors([candidate, *anchors]), dim=-1)
+        return bool((vectors[1:] @ vectors[0]).max() < limit)
+
+    def case_view(self, chunk: Chunk) -> Chunk:
+        """With probability ``lowercase_prob``, the chunk as all-lower-case text would give it.
+
+        The base is uncased, so only the case ids change: the model must also find entities
+        in lower-case text (MIT Movie / Restaurant queries), not rely on capitals alone.
+        """
+        if self.config.lowercase_prob <= 0.0 or self.rng.random() >= self.config.lowercase_prob:
+            return chunk
+        lowered = [CASE_LOWER if c in _CASED else c for c in chunk.case_ids]
+        return dataclasses.replace(chunk, case_ids=lowered)
+
     def __call__(self, features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        chunks: list[Chunk] = [f["chunk"] for f in features]
+        chunks: list[Chunk] = [self.case_view(f["chunk"]) for f in features]
         asked = [self.asked_types(c) for c in chunks]
         type_names = list(dict.fromkeys(t for types in asked for t in types)) or ["entity"]
         type_index = {t: i for i, t in enumerate(type_names)}

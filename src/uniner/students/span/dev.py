@@ -1,4 +1,6 @@
-"""The dev check during training: exact-span F1 on a held-out slice of the training sources.
+"""The dev checks during training: exact-span F1 on a held-out slice of the training sources,
+and on *transfer* dev sets (``dev_sets``: registry sets never trained on, asked all their types,
+as the zero-shot benchmark asks), which is what selects the checkpoint when given.
 
 Each dev example is asked a fixed list of types (chosen once, seeded, so scores
 are comparable across checkpoints): its gold types plus negatives by the same
@@ -47,6 +49,7 @@ class DevSet:
         out = _scores(scored, threshold, per_source=True)
         for other in also:
             out[f"f1@{other:g}"] = _scores(scored, other)["f1"]
+        out["best_f1"] = max(out["f1"], *(out[f"f1@{other:g}"] for other in also))
         return out
 
     def best_threshold(self, model: Any, tokenizer: Any, grid: Sequence[float]) -> tuple[float, dict[float, float]]:
@@ -66,6 +69,26 @@ class DevSet:
                 gold = {(e.start, e.end, e.type) for e in example.entities if e.type in types}
                 out.append((example, gold, [((e.start, e.end, e.type), e.score or 0.0) for e in predicted]))
         return out
+
+
+def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[str]) -> list[tuple[Example, list[str]]]:
+    """A seeded sample of ``dev_sets_max`` sentences of each transfer dev set, with its label set.
+
+    A transfer set must not also be a training source: it would measure fit, not transfer.
+    """
+    from uniner.errors import ConfigError
+    from uniner.students.span.sources import load_sources
+
+    trained = {spec.partition(":")[0] for spec in training_specs}
+    for spec in config.dev_set_specs():  # checked before anything is read
+        if spec.partition(":")[0] in trained:
+            raise ConfigError(f"dev_sets: {spec} is also a training source; a transfer dev set must be held out")
+    pairs: list[tuple[Example, list[str]]] = []
+    for source in load_sources(config.dev_set_specs(), data_dir) if config.dev_set_specs() else []:
+        examples = [e for e in source.examples if e.text.strip()]
+        random.Random(config.seed + 2).shuffle(examples)
+        pairs += [(e, source.label_set) for e in examples[: config.dev_sets_max]]
+    return pairs
 
 
 def _scores(scored: Sequence[tuple[Example, set, list]], threshold: float, per_source: bool = False) -> dict[str, float]:

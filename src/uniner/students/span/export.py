@@ -38,7 +38,8 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
         threshold, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
         predictor.model.span_config = predictor.config = predictor.config.replace(threshold=threshold)
         extra["threshold"] = {"value": threshold, "dev_f1": {str(t): v for t, v in f1.items()},
-                              "how": "best exact-span F1 on the run's held-out dev slice of its training sources"}
+                              "how": (f"best exact-span F1 on the transfer dev sets {config.dev_sets}" if config.dev_sets
+                                        else "best exact-span F1 on the run's held-out dev slice of its training sources")}
     staging = output.with_name(output.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     predictor.save_pretrained(staging, half=True, slim=True, extra=extra)
@@ -53,18 +54,22 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
 
 
 def tune_threshold(predictor: SpanPredictor, data: list[str], data_dir: Path | None) -> tuple[float, dict[float, float]]:
-    """Rebuild the run's dev slice (same sources, caps and seed) and pick the best threshold on it.
+    """Rebuild the run's dev data (same sources, caps and seed) and pick the best threshold on it.
 
-    Only training sources are involved: the zero-shot sets play no part in it.
+    The transfer dev sets (``dev_sets``) when the run had them -- unseen sets asked all
+    their types, the setting the threshold is for -- else the training sources' dev slice.
+    The zero-shot benchmark sets play no part in it.
     """
-    from uniner.students.span.dev import DevSet
+    from uniner.students.span.dev import DevSet, transfer_pairs
     from uniner.students.span.sources import cap_and_split, load_sources
 
     config = predictor.config
-    train, dev = cap_and_split(load_sources(data, data_dir), config.max_per_source, config.dev_fraction,
+    sources = load_sources(data, data_dir)
+    train, dev = cap_and_split(sources, config.max_per_source, config.dev_fraction,
                                config.dev_max, config.seed, config.caps())
+    dev = transfer_pairs(config, data_dir, [s.spec for s in sources]) or dev
     if not dev:
-        raise ConfigError("the run has no dev slice to tune the threshold on")
+        raise ConfigError("the run has no dev data to tune the threshold on")
     vocabulary = sorted({e.type for ex, _ in train for e in ex.entities})
     return DevSet.build(dev, config, vocabulary).best_threshold(predictor.model, predictor.tokenizer, THRESHOLDS)
 
@@ -74,7 +79,7 @@ def _dev_scores(checkpoint: Path, step: int | None) -> dict[str, float]:
     if not state.is_file():
         return {}
     history = json.loads(state.read_text(encoding="utf-8")).get("log_history", [])
-    evals = [h for h in history if "eval_f1" in h and (step is None or h.get("step") == step)]
+    evals = [h for h in history if ("eval_f1" in h or "eval_transfer_f1" in h) and (step is None or h.get("step") == step)]
     return {k: v for k, v in evals[-1].items() if k.startswith("eval_")} if evals else {}
 
 

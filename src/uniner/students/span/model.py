@@ -56,6 +56,15 @@ class Projection(nn.Module):
         return self.linear(x) + self.mlp(x)
 
 
+def _identity_linear(n_in: int, n_out: int) -> nn.Linear:
+    layer = nn.Linear(n_in, n_out)
+    with torch.no_grad():
+        if n_in == n_out:
+            layer.weight.copy_(torch.eye(n_in))
+        layer.bias.zero_()
+    return layer
+
+
 class SpanModel(nn.Module):
     def __init__(self, config: SpanConfig, encoder: nn.Module, type_encoder: nn.Module):
         super().__init__()
@@ -76,7 +85,11 @@ class SpanModel(nn.Module):
         self.span_refine = nn.Linear(dim, dim)
         nn.init.zeros_(self.span_refine.weight)
         nn.init.zeros_(self.span_refine.bias)
-        self.type_projection = Projection(hidden, dim, config.dropout)
+        # 'linear' keeps unseen type names in a linear image of the pretrained space (less to overfit
+        # on a few thousand training types); 'mlp' is the v1 default.
+        self.type_projection: nn.Module = (
+            Projection(hidden, dim, config.dropout) if config.type_projection == "mlp" else _identity_linear(hidden, dim)
+        )
         self.log_scale = nn.Parameter(torch.tensor(math.log(config.init_scale)))
         self.bias = nn.Parameter(torch.tensor(config.init_bias))
         self._pending_case: torch.Tensor | None = None

@@ -23,7 +23,7 @@ from uniner.errors import ConfigError
 from uniner.provenance import provenance
 from uniner.students.span.config import CONFIG_FILE, SpanConfig
 from uniner.students.span.data import ChunkDataset, SpanCollator, TypeVectors, example_chunks
-from uniner.students.span.dev import DevSet
+from uniner.students.span.dev import DevSet, transfer_pairs
 from uniner.students.span.model import SpanModel, load_base
 from uniner.students.span.predictor import save_model_dir, write_model_files
 from uniner.students.span.sources import cap_and_split, load_sources
@@ -60,10 +60,12 @@ def resolve_config(request: TrainRequest) -> SpanConfig:
 
 
 class SpanTrainer(Trainer):
-    def __init__(self, *args: Any, span_config: SpanConfig, dev: DevSet | None, **kwargs: Any):
+    def __init__(self, *args: Any, span_config: SpanConfig, dev: DevSet | None, transfer: DevSet | None = None,
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.span_config = span_config
         self.dev = dev
+        self.transfer = transfer
 
     def create_optimizer(self, model: Any = None) -> torch.optim.Optimizer:
         if self.optimizer is None:
@@ -80,13 +82,18 @@ class SpanTrainer(Trainer):
         return self.optimizer
 
     def evaluate(self, eval_dataset: Any = None, ignore_keys: Any = None, metric_key_prefix: str = "eval") -> dict[str, float]:
-        if self.dev is None:
+        if self.dev is None and self.transfer is None:
             return {}
         started = time.monotonic()
         assert self.model is not None
-        scores = self.dev.evaluate(self.model, self.processing_class)
+        metrics: dict[str, float] = {}
+        if self.dev is not None:
+            scores = self.dev.evaluate(self.model, self.processing_class)
+            metrics.update({f"{metric_key_prefix}_{k}": v for k, v in scores.items()})
+        if self.transfer is not None:
+            scores = self.transfer.evaluate(self.model, self.processing_class, also=(0.2, 0.3, 0.4))
+            metrics.update({f"{metric_key_prefix}_transfer_{k}": v for k, v in scores.items()})
         self.model.train()
-        metrics = {f"{metric_key_prefix}_{k}": v for k, v in scores.items()}
         metrics[f"{metric_key_prefix}_runtime"] = round(time.monotonic() - started, 1)
         self.log(metrics)
         return metrics
@@ -141,19 +148,22 @@ def train_span(request: TrainRequest) -> TrainResult:
     type_vectors(vocabulary + sorted({t for _, labels in train_pairs for t in labels}))  # once, up front
     collator = SpanCollator(type_vectors, tokenizer.pad_token_id, config, vocabulary, seed=config.seed)
     dev = DevSet.build(dev_pairs, config, vocabulary) if dev_pairs else None
+    held_out = transfer_pairs(config, request.data_dir, [s.spec for s in sources])
+    transfer = DevSet.build(held_out, config, vocabulary) if held_out else None
     data_info = {"data": list(request.data), "sources": {s.spec: len(s.examples) for s in sources},
-                 "train_examples": len(train_pairs), "train_chunks": len(chunks), "dev_examples": len(dev_pairs)}
+                 "train_examples": len(train_pairs), "train_chunks": len(chunks), "dev_examples": len(dev_pairs),
+                 "transfer_dev_examples": len(held_out)}
     config.save(request.output)
     (request.output / "train_data.json").write_text(json.dumps(data_info, indent=2) + "\n", encoding="utf-8")
     trainer = SpanTrainer(
-        model=model, args=_arguments(request.output, config, dev is not None), train_dataset=ChunkDataset(chunks),
-        eval_dataset=ChunkDataset(chunks[:1]) if dev is not None else None, data_collator=collator,
-        processing_class=tokenizer, span_config=config, dev=dev,
+        model=model, args=_arguments(request.output, config, dev is not None, transfer is not None), train_dataset=ChunkDataset(chunks),
+        eval_dataset=ChunkDataset(chunks[:1]) if dev is not None or transfer is not None else None, data_collator=collator,
+        processing_class=tokenizer, span_config=config, dev=dev, transfer=transfer,
         callbacks=[TimedCheckpoints(config.save_minutes), ModelFiles(model, tokenizer, {"training": data_info})],
     )
     resume = request.resume and any(request.output.glob("checkpoint-*"))
     trainer.train(resume_from_checkpoint=True if resume else None)
-    metrics = trainer.evaluate() if dev is not None else {}
+    metrics = trainer.evaluate() if dev is not None or transfer is not None else {}
     final = request.output / "final"
     save_model_dir(model, tokenizer, final, extra={"training": data_info, "step": trainer.state.global_step,
                                                    "dev": metrics})
@@ -163,7 +173,11 @@ def train_span(request: TrainRequest) -> TrainResult:
     return TrainResult(final, trainer.state.global_step, metrics)
 
 
-def _arguments(output: Path, config: SpanConfig, with_dev: bool) -> TrainingArguments:
+def _arguments(output: Path, config: SpanConfig, with_dev: bool, with_transfer: bool = False) -> TrainingArguments:
+    # The transfer dev (held-out sets, held-out types) selects the checkpoint when there is one:
+    # the training sources' own dev slice rose while zero-shot F1 fell (docs/benchmarks.md).
+    best = "eval_transfer_best_f1" if with_transfer else "eval_f1" if with_dev else None
+    with_dev = with_dev or with_transfer
     return TrainingArguments(
         output_dir=str(output),
         per_device_train_batch_size=config.batch_size,
@@ -181,7 +195,7 @@ def _arguments(output: Path, config: SpanConfig, with_dev: bool) -> TrainingArgu
         save_strategy="steps",
         save_steps=config.eval_steps,
         save_total_limit=config.save_total_limit,
-        metric_for_best_model="eval_f1" if with_dev else None,
+        metric_for_best_model=best,
         greater_is_better=True,
         train_sampling_strategy="group_by_length",
         remove_unused_columns=False,
