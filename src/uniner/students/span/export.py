@@ -37,9 +37,10 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
     if tune and manifest.get("training"):
         threshold, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
         predictor.model.span_config = predictor.config = predictor.config.replace(threshold=threshold)
-        extra["threshold"] = {"value": threshold, "dev_f1": {str(t): v for t, v in f1.items()},
-                              "how": (f"best exact-span F1 on the transfer dev sets {config.dev_sets}" if config.dev_sets
-                                        else "best exact-span F1 on the run's held-out dev slice of its training sources")}
+        held_out = predictor.config.dev_sets
+        how = (f"best exact-span F1 on the transfer dev sets {held_out}" if held_out
+               else "best exact-span F1 on the run's held-out dev slice of its training sources")
+        extra["threshold"] = {"value": threshold, "dev_f1": {str(t): v for t, v in f1.items()}, "how": how}
     staging = output.with_name(output.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     predictor.save_pretrained(staging, half=True, slim=True, extra=extra)
