@@ -177,3 +177,15 @@ def test_config_rejects_bad_new_settings(key, value):
 
     with pytest.raises(ConfigError, match=key):
         SpanConfig.from_dict({key: value})
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("False", False), ("1", True), (False, False)])
+def test_config_reads_booleans_from_set_strings(raw, expected):
+    assert SpanConfig.from_dict({"multi_label": raw}).multi_label is expected
+
+
+def test_config_rejects_a_non_boolean_for_a_boolean_key():
+    from uniner.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="multi_label"):
+        SpanConfig.from_dict({"multi_label": "maybe"})

@@ -60,10 +60,19 @@ def test_candidates_reject_wrong_shape():
     raw=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 3), st.integers(0, 2), st.floats(0.0, 1.0)), max_size=25),
     threshold=st.floats(0.05, 0.95),
     flat=st.booleans(),
+    multi=st.booleans(),
 )
-def test_decoding_at_a_higher_threshold_equals_filtering_a_lower_one(raw, threshold, flat):
+def test_decoding_at_a_higher_threshold_equals_filtering_a_lower_one(raw, threshold, flat, multi):
     """Why the dev check can score many thresholds from one prediction pass."""
     cands = best_per_span([Candidate(s, s + w, t, score) for s, w, t, score in raw])
-    direct = decode([c for c in cands if c.score >= threshold], flat=flat)
-    filtered = [c for c in decode(cands, flat=flat) if c.score >= threshold]
+    direct = decode([c for c in cands if c.score >= threshold], flat=flat, multi_label=multi)
+    filtered = [c for c in decode(cands, flat=flat, multi_label=multi) if c.score >= threshold]
     assert direct == filtered
+
+
+def test_multi_label_keeps_every_type_of_a_kept_span_and_nothing_else():
+    cands = [Candidate(0, 1, 0, 0.9), Candidate(0, 1, 2, 0.6), Candidate(1, 2, 1, 0.8), Candidate(4, 4, 1, 0.7)]
+    single = decode(cands, flat=True)
+    multi = decode(cands, flat=True, multi_label=True)
+    assert single == [Candidate(0, 1, 0, 0.9), Candidate(4, 4, 1, 0.7)]
+    assert multi == [Candidate(0, 1, 0, 0.9), Candidate(0, 1, 2, 0.6), Candidate(4, 4, 1, 0.7)]  # (1, 2) still overlaps

@@ -100,3 +100,28 @@ def test_transfer_dev_set_must_not_be_a_training_source(tmp_path):
     with pytest.raises(ConfigError, match="also a training source"):
         transfer_pairs(config, tmp_path, ["conll2003", "pile_ner_391"])
     assert transfer_pairs(SpanConfig(), tmp_path, ["conll2003"]) == []
+
+
+def test_export_tunes_threshold_and_decoding_on_dev_and_reloads(tiny_config, fixture_data, tmp_path):
+    from uniner.students.span.export import THRESHOLDS, export
+
+    out = tmp_path / "run"
+    request = TrainRequest("span", (str(fixture_data),), out, max_steps=2, batch_size=2,
+                           overrides=tiny_overrides(tiny_config))
+    TRAINERS.get("span")(request)
+    (tmp_path / "shipped").mkdir()
+    (tmp_path / "shipped" / "MODEL_CARD.md").write_text("kept")
+    info = export(out / "checkpoint-2", tmp_path / "shipped")
+    chosen = info["threshold"]
+    assert chosen["value"] in THRESHOLDS and isinstance(chosen["multi_label"], bool)
+    assert len(chosen["dev_f1"]) == 2 * len(THRESHOLDS) and "multi@0.3" in chosen["dev_f1"]
+    best = max(chosen["dev_f1"].values())
+    assert chosen["dev_f1"][f"{'multi' if chosen['multi_label'] else 'single'}@{chosen['value']:g}"] == best
+    loaded = SpanPredictor.from_pretrained(tmp_path / "shipped")
+    assert loaded.threshold == chosen["value"] and loaded.multi_label == chosen["multi_label"]
+    assert (tmp_path / "shipped" / "MODEL_CARD.md").read_text() == "kept"
+    original = SpanPredictor.from_pretrained(out / "checkpoint-2", threshold=chosen["value"],
+                                             multi_label=chosen["multi_label"])
+    text, types = ["Ann met Bob ."], ["person", "city"]
+    spans = lambda predictor: [(e.start, e.end, e.type) for e in predictor.predict(text, types)[0]]
+    assert spans(loaded) == spans(original)  # fp16 moves scores in the 4th digit, not the decisions here

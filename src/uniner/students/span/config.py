@@ -37,6 +37,8 @@ class SpanConfig:
     init_bias: float = field(default=-5.0, metadata=_h("Initial logit bias (prior: few spans are entities)."))
     type_projection: str = field(default="mlp", metadata=_h("Type-side projection: 'mlp' (linear + residual MLP) or 'linear'."))
     threshold: float = field(default=0.5, metadata=_h("Default decision threshold of a saved model (tuned on dev at export)."))
+    multi_label: bool = field(default=False, metadata=_h(
+        "Default decoding of a saved model: a kept span also gets its other types above the threshold."))
     # Inference windows over encoder tokens (specials included).
     window_tokens: int = field(default=256, metadata=_h("Encoder tokens per window (<= the encoder's maximum)."))
     window_overlap: int = field(default=64, metadata=_h("Tokens shared by consecutive windows."))
@@ -155,6 +157,12 @@ class SpanConfig:
 
 def _coerce(key: str, value: Any, annotation: Any) -> Any:
     """Accept strings for numbers (``--set max_width=10``) and check types."""
+    if str(annotation) == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.lower() in ("true", "1", "yes")
+        raise ConfigError(f"span config {key}: expected true or false, got {value!r}")
     kind = {"int": int, "float": float, "str": str}.get(str(annotation))
     if kind is None:
         return value

@@ -4,7 +4,7 @@ A candidate is ``(first_word, last_word, type_index, score)`` with inclusive wor
 indices.  The overlap policy is two predicates (after GLiNER's
 ``decoding/utils.py``): **flat** keeps no two overlapping spans; **nested** keeps
 spans that are disjoint or strictly contain one another, never crossing ones.
-In both, one span of words gets at most one type.  Candidates are taken greedily
+In both, one span of words gets at most one type, unless ``multi_label``.  Candidates are taken greedily
 by descending score; ties break by position, then width, then type order, so the
 result never depends on input order.
 """
@@ -55,14 +55,25 @@ def _crosses(a: Candidate, b: Candidate) -> bool:
     return same or not (a_in_b or b_in_a)
 
 
-def decode(candidates: Iterable[Candidate], flat: bool = True) -> list[Candidate]:
-    """Greedy selection by score under the flat or nested policy; result sorted by position."""
+def decode(candidates: Iterable[Candidate], flat: bool = True, multi_label: bool = False) -> list[Candidate]:
+    """Greedy selection by score under the flat or nested policy; result sorted by position.
+
+    ``multi_label``: the spans are chosen the same way (by their best type), then each
+    kept span also keeps its other types at or above the threshold -- "Labour Party"
+    as both *organization* and *political party* when both were asked and both score.
+    """
     conflict = _overlaps if flat else _crosses
-    ordered = sorted(candidates, key=lambda c: (-c.score, c.first, c.last, c.type_index))
+    pool = list(candidates)
+    by_span: dict[tuple[int, int], list[Candidate]] = {}
+    for cand in pool:
+        by_span.setdefault((cand.first, cand.last), []).append(cand)
+    ordered = sorted(pool, key=lambda c: (-c.score, c.first, c.last, c.type_index))
     kept: list[Candidate] = []
     for cand in ordered:
         if not any(conflict(cand, k) for k in kept):
             kept.append(cand)
+    if multi_label:
+        kept = [other for k in kept for other in by_span[(k.first, k.last)]]
     return sorted(kept, key=lambda c: (c.first, c.last, c.type_index))
 
 

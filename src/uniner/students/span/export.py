@@ -35,12 +35,13 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
     extra = {"exported_from": str(checkpoint), "step": manifest.get("step"),
              "training": manifest.get("training"), "dev": _dev_scores(checkpoint, manifest.get("step"))}
     if tune and manifest.get("training"):
-        threshold, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
-        predictor.model.span_config = predictor.config = predictor.config.replace(threshold=threshold)
+        threshold, multi_label, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
+        predictor.model.span_config = predictor.config = predictor.config.replace(
+            threshold=threshold, multi_label=multi_label)
         held_out = predictor.config.dev_sets
         how = (f"best exact-span F1 on the transfer dev sets {held_out}" if held_out
                else "best exact-span F1 on the run's held-out dev slice of its training sources")
-        extra["threshold"] = {"value": threshold, "dev_f1": {str(t): v for t, v in f1.items()}, "how": how}
+        extra["threshold"] = {"value": threshold, "multi_label": multi_label, "dev_f1": f1, "how": how}
     staging = output.with_name(output.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     predictor.save_pretrained(staging, half=True, slim=True, extra=extra)
@@ -54,8 +55,12 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
     return {**extra, "bytes": size}
 
 
-def tune_threshold(predictor: SpanPredictor, data: list[str], data_dir: Path | None) -> tuple[float, dict[float, float]]:
-    """Rebuild the run's dev data (same sources, caps and seed) and pick the best threshold on it.
+def tune_threshold(
+    predictor: SpanPredictor, data: list[str], data_dir: Path | None
+) -> tuple[float, bool, dict[str, float]]:
+    """Rebuild the run's dev data (same sources, caps and seed); pick the best threshold and decoding on it.
+
+    Returns (threshold, multi_label, F1 of every setting tried, keyed ``"single@0.3"`` / ``"multi@0.3"``).
 
     The transfer dev sets (``dev_sets``) when the run had them -- unseen sets asked all
     their types, the setting the threshold is for -- else the training sources' dev slice.
@@ -72,7 +77,18 @@ def tune_threshold(predictor: SpanPredictor, data: list[str], data_dir: Path | N
     if not dev:
         raise ConfigError("the run has no dev data to tune the threshold on")
     vocabulary = sorted({e.type for ex, _ in train for e in ex.entities})
-    return DevSet.build(dev, config, vocabulary).best_threshold(predictor.model, predictor.tokenizer, THRESHOLDS)
+    dev_set = DevSet.build(dev, config, vocabulary)
+    scores: dict[str, float] = {}
+    best: tuple[float, float, bool] | None = None
+    for multi_label in (False, True):
+        predictor.model.span_config = config.replace(multi_label=multi_label)
+        threshold, f1 = dev_set.best_threshold(predictor.model, predictor.tokenizer, THRESHOLDS)
+        scores.update({f"{'multi' if multi_label else 'single'}@{t:g}": v for t, v in f1.items()})
+        if best is None or f1[threshold] > best[0]:
+            best = (f1[threshold], threshold, multi_label)
+    predictor.model.span_config = config
+    assert best is not None
+    return best[1], best[2], scores
 
 
 def _dev_scores(checkpoint: Path, step: int | None) -> dict[str, float]:

@@ -51,6 +51,7 @@ class SpanPredictor:
         batch_size: int = 8,
         device: str = "cpu",
         name: str = "span",
+        multi_label: bool | None = None,
     ):
         if not 0.0 < threshold < 1.0:
             raise ConfigError(f"threshold must be in (0, 1), got {threshold}")
@@ -61,6 +62,8 @@ class SpanPredictor:
         self.config: SpanConfig = model.span_config
         self.threshold = threshold
         self.flat = flat
+        #: None: the model's own default (``span_config.json``, chosen on the transfer dev at export).
+        self.multi_label = self.config.multi_label if multi_label is None else multi_label
         self.batch_size = batch_size
         self.device = device
         self.name = name
@@ -73,7 +76,7 @@ class SpanPredictor:
     @classmethod
     def from_pretrained(
         cls, path: str | Path, device: str = "cpu", threshold: float | None = None, flat: bool = True,
-        batch_size: int = 8, **_: Any,
+        batch_size: int = 8, multi_label: bool | None = None, **_: Any,
     ) -> SpanPredictor:
         """Load a saved model dir; ``threshold=None`` uses the model's own (``span_config.json``, tuned at export)."""
         from transformers import AutoConfig, AutoModel, AutoTokenizer
@@ -94,7 +97,7 @@ class SpanPredictor:
             model.load_state_dict(_base_weights(config, path, missing), strict=False)
         tokenizer = AutoTokenizer.from_pretrained(path)
         cut = config.threshold if threshold is None else threshold
-        return cls(model, tokenizer, cut, flat, batch_size, device, name=f"span:{path.name}")
+        return cls(model, tokenizer, cut, flat, batch_size, device, name=f"span:{path.name}", multi_label=multi_label)
 
     def save_pretrained(
         self, path: str | Path, half: bool = False, extra: dict[str, Any] | None = None, slim: bool = False
@@ -128,7 +131,7 @@ class SpanPredictor:
             merged = best_per_span(merge_window_candidates(windows, per_window))
             results.append(
                 [Entity.from_source(text, words.starts[c.first], words.ends[c.last], names[c.type_index], round(c.score, 4))
-                 for c in decode(merged, flat=self.flat)]
+                 for c in decode(merged, flat=self.flat, multi_label=self.multi_label)]
             )
         return results
 
