@@ -57,6 +57,7 @@ def load_hf(
     max_new_tokens: int | None = None,
     batch_size: int | None = None,
     reuse_prefix: bool = True,
+    compact: bool = True,
     merge_adapter: bool = True,
     threshold: float | None = None,
 ) -> GenerativeNER:
@@ -78,6 +79,7 @@ def load_hf(
         max_new_tokens=int(max_new_tokens or saved.get("max_new_tokens") or 128),
         batch_size=int(batch_size or saved.get("batch_size") or 16),
         reuse_prefix=reuse_prefix,
+        compact=compact,
     )
     lm, tokenizer = load_student(model, dtype=dtype, device=device, merge=merge_adapter)
     chosen = choose_template(template, manifest, tokenizer)
