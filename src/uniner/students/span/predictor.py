@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,19 +71,31 @@ class SpanPredictor:
         if self.config.window_tokens > limit:
             raise ConfigError(f"window_tokens {self.config.window_tokens} exceeds the encoder's maximum {limit}")
         self._type_cache: OrderedDict[tuple[str, ...], torch.Tensor] = OrderedDict()
+        #: Padded text batch -> normalised span vectors; None runs the torch model. ``runtime="onnx"``
+        #: sets an onnxruntime session here (``onnx_export.OnnxTextSide``); all else stays torch.
+        self.text_side: Callable[[dict[str, torch.Tensor]], torch.Tensor] | None = None
 
     # -- loading and saving ------------------------------------------------------------------------
     @classmethod
     def from_pretrained(
         cls, path: str | Path, device: str = "cpu", threshold: float | None = None, flat: bool = True,
-        batch_size: int = 8, multi_label: bool | None = None, **_: Any,
+        batch_size: int = 8, multi_label: bool | None = None, runtime: str = "torch", **_: Any,
     ) -> SpanPredictor:
-        """Load a saved model dir; ``threshold=None`` uses the model's own (``span_config.json``, tuned at export)."""
+        """Load a saved model dir; ``threshold=None`` uses the model's own (``span_config.json``, tuned at export).
+
+        ``runtime``: ``torch``, or ``onnx`` / ``onnx-int8`` to run the text side from the model dir's
+        ``model.onnx`` / ``model.int8.onnx`` (written by ``python -m uniner.students.span.onnx_export``).
+        """
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         path = Path(path)
         if not (path / WEIGHTS_FILE).is_file():
             raise ConfigError(f"{path}: no {WEIGHTS_FILE}; not a saved span model")
+        text_side = None
+        if runtime != "torch":  # checked before the weights load: a missing file or package fails fast
+            from uniner.students.span.onnx_export import OnnxTextSide
+
+            text_side = OnnxTextSide.load(path, runtime, device)
         config = SpanConfig.load(path)
         state = {k: v.float() for k, v in load_file(str(path / WEIGHTS_FILE)).items()}
         model = SpanModel(config, *(AutoModel.from_config(AutoConfig.from_pretrained(path), add_pooling_layer=False)
@@ -97,7 +109,10 @@ class SpanPredictor:
             model.load_state_dict(_base_weights(config, path, missing), strict=False)
         tokenizer = AutoTokenizer.from_pretrained(path)
         cut = config.threshold if threshold is None else threshold
-        return cls(model, tokenizer, cut, flat, batch_size, device, name=f"span:{path.name}", multi_label=multi_label)
+        name = f"span:{path.name}" if text_side is None else f"span:{path.name}[{runtime}]"
+        predictor = cls(model, tokenizer, cut, flat, batch_size, device, name=name, multi_label=multi_label)
+        predictor.text_side = text_side
+        return predictor
 
     def save_pretrained(
         self, path: str | Path, half: bool = False, extra: dict[str, Any] | None = None, slim: bool = False
@@ -165,8 +180,11 @@ class SpanPredictor:
     def _score(self, encoded: Sequence[Encoded], type_vectors: torch.Tensor, threshold: float) -> list[list[Candidate]]:
         batch = {k: v.to(self.device) for k, v in pad_text(encoded, self.tokenizer.pad_token_id).items()}
         with torch.inference_mode():
-            states = self.model.encode_text(batch["input_ids"], batch["attention_mask"], batch["case_ids"])
-            spans = self.model.span_vectors(states, batch["word_first"], batch["word_last"])
+            if self.text_side is not None:
+                spans = self.text_side(batch)
+            else:
+                states = self.model.encode_text(batch["input_ids"], batch["attention_mask"], batch["case_ids"])
+                spans = self.model.span_vectors(states, batch["word_first"], batch["word_last"])
             probs = torch.sigmoid(self.model.score(spans, type_vectors)).float().cpu().numpy()
         return [candidates_from_scores(np.asarray(p), threshold, n_words=e.n_words) for p, e in zip(probs, encoded)]
 
