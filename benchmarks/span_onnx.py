@@ -1,7 +1,7 @@
 """Span student: torch vs ONNX fp32 vs ONNX int8 -- F1 on the same sentences, and speed.
 
     UNINER_DATA=/work/shared/data .venv/bin/python benchmarks/span_onnx.py --model models/default \\
-        --datasets multinerd,ontonotes --split dev --max-sentences 500 --output span_onnx.json
+        --datasets multinerd,ontonotes5 --split dev --max-sentences 500 --output span_onnx.json
 
 MODEL is copied to a scratch directory and exported there
 (``uniner.students.span.onnx_export``); MODEL itself is never written.  Each runtime
