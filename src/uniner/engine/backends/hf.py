@@ -64,7 +64,7 @@ def load_hf(
     """Load ``model`` and wrap it as a predictor (see the module docstring).
 
     ``max_new_tokens`` and ``batch_size`` default to the manifest's
-    ``generation`` entry, else 128 and 16.
+    ``generation`` entry, else 128 and 64.
     """
     warn_threshold(threshold)
     from uniner.engine.backends.hf_generate import GenerationSettings, HFGenerator
@@ -77,7 +77,7 @@ def load_hf(
     saved: dict[str, Any] = generation if isinstance(generation, dict) else {}
     settings = GenerationSettings(
         max_new_tokens=int(max_new_tokens or saved.get("max_new_tokens") or 128),
-        batch_size=int(batch_size or saved.get("batch_size") or 16),
+        batch_size=int(batch_size or saved.get("batch_size") or 64),
         reuse_prefix=reuse_prefix,
         compact=compact,
     )

@@ -35,7 +35,7 @@ from uniner.instruct.render import render_prompt_text, render_text, stop_strings
 class GenerationSettings:
     max_new_tokens: int = 128
     #: Question rows per ``generate`` call (passages are grouped to fill it).
-    batch_size: int = 16
+    batch_size: int = 64
     #: Encode each passage once and reuse its KV cache for all its questions.
     reuse_prefix: bool = True
     #: Greedy decoding that drops a row from the batch as soon as its answer ends
