@@ -45,11 +45,11 @@ class SpanConfig:
     # Training.
     train_max_tokens: int = field(default=256, metadata=_h("Training chunks: encoder tokens per chunk."))
     max_types_per_example: int = field(default=25, metadata=_h("Cap on asked types (positives first) per example."))
-    global_negatives: int = field(default=6, metadata=_h("Types sampled from the vocabulary as extra negatives of a closed-label-set example."))
-    negative_max_similarity: float = field(default=1.0, metadata=_h(
+    global_negatives: int = field(default=4, metadata=_h("Types sampled from the vocabulary as extra negatives of a closed-label-set example."))
+    negative_max_similarity: float = field(default=0.3, metadata=_h(
         "A vocabulary negative must have type-tower cosine below this with every type of the example's label set "
         "(1.0: no filter)."))
-    lowercase_prob: float = field(default=0.0, metadata=_h("Share of training chunks shown without casing (as all-lower-case text)."))
+    lowercase_prob: float = field(default=0.3, metadata=_h("Share of training chunks shown without casing (as all-lower-case text)."))
     encoder_lr: float = field(default=5e-5, metadata=_h("Peak learning rate of the encoder."))
     head_lr: float = field(default=1e-3, metadata=_h("Peak learning rate of the heads (larger: they start random)."))
     warmup_ratio: float = field(default=0.03, metadata=_h("Linear warm-up fraction."))
