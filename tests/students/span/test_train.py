@@ -125,3 +125,18 @@ def test_export_tunes_threshold_and_decoding_on_dev_and_reloads(tiny_config, fix
     text, types = ["Ann met Bob ."], ["person", "city"]
     spans = lambda predictor: [(e.start, e.end, e.type) for e in predictor.predict(text, types)[0]]
     assert spans(loaded) == spans(original)  # fp16 moves scores in the 4th digit, not the decisions here
+
+
+def test_lowercased_dev_view_keeps_offsets_and_skips_length_changes():
+    from uniner.students.span.dev import lowercased
+    from uniner.types import Entity, Example
+
+    text = "Ann Lee flew to Oslo."
+    ex = Example("e1", text, (Entity.from_source(text, 0, 7, "person"), Entity.from_source(text, 16, 20, "city")),
+                 "d", None)
+    low = lowercased(ex)
+    assert low is not None and low.text == "ann lee flew to oslo." and low.dataset == "d_lower"
+    assert [(e.text, e.start, e.end, e.type) for e in low.entities] == [("ann lee", 0, 7, "person"),
+                                                                        ("oslo", 16, 20, "city")]
+    odd = "İstanbul"  # lower-cases to 9 characters: offsets would move, so the example is left out
+    assert lowercased(Example("e2", odd, (Entity.from_source(odd, 0, 8, "city"),), "d", None)) is None

@@ -20,7 +20,7 @@ from typing import Any
 
 from uniner.students.span.config import SpanConfig
 from uniner.students.span.data import normalise_type
-from uniner.types import Example
+from uniner.types import Entity, Example
 
 _OPEN_NEGATIVES = 5
 
@@ -75,6 +75,9 @@ def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[s
     """A seeded sample of ``dev_sets_max`` sentences of each transfer dev set, with its label set.
 
     A transfer set must not also be a training source: it would measure fit, not transfer.
+    A spec ending in ``:lower`` is the same sample lower-cased (MIT Movie / Restaurant
+    queries are all lower-case; a dev of capitalised text alone picks a threshold that
+    finds nothing there).
     """
     from uniner.errors import ConfigError
     from uniner.students.span.sources import load_sources
@@ -84,11 +87,25 @@ def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[s
         if spec.partition(":")[0] in trained:
             raise ConfigError(f"dev_sets: {spec} is also a training source; a transfer dev set must be held out")
     pairs: list[tuple[Example, list[str]]] = []
-    for source in load_sources(config.dev_set_specs(), data_dir) if config.dev_set_specs() else []:
+    for spec in config.dev_set_specs():
+        lower = spec.endswith(":lower")
+        source = load_sources([spec.removesuffix(":lower")], data_dir)[0]
         examples = [e for e in source.examples if e.text.strip()]
         random.Random(config.seed + 2).shuffle(examples)
-        pairs += [(e, source.label_set) for e in examples[: config.dev_sets_max]]
+        chosen = examples[: config.dev_sets_max]
+        if lower:
+            chosen = [low for low in map(lowercased, chosen) if low is not None]
+        pairs += [(e, source.label_set) for e in chosen]
     return pairs
+
+
+def lowercased(example: Example) -> Example | None:
+    """The example as lower-case text, offsets unchanged; None where lower-casing changes the length."""
+    text = example.text.lower()
+    if len(text) != len(example.text):
+        return None
+    entities = tuple(Entity.from_source(text, e.start, e.end, e.type) for e in example.entities)
+    return Example(f"{example.id}:lower", text, entities, f"{example.dataset}_lower", example.labelled_types)
 
 
 def _scores(scored: Sequence[tuple[Example, set, list]], threshold: float, per_source: bool = False) -> dict[str, float]:

@@ -29,8 +29,12 @@ MAX_BYTES = 50 * 1024 * 1024
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
 
-def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | None = None) -> dict[str, Any]:
+def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | None = None,
+           dev_sets: str | None = None) -> dict[str, Any]:
+    """``dev_sets`` replaces the run's transfer dev sets for tuning (e.g. adding a ``:lower`` view)."""
     predictor = SpanPredictor.from_pretrained(checkpoint)
+    if dev_sets is not None:
+        predictor.model.span_config = predictor.config = predictor.config.replace(dev_sets=dev_sets)
     manifest = json.loads((checkpoint / "uniner.json").read_text(encoding="utf-8"))
     extra = {"exported_from": str(checkpoint), "step": manifest.get("step"),
              "training": manifest.get("training"), "dev": _dev_scores(checkpoint, manifest.get("step"))}
@@ -104,11 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     tune = "--no-tune" not in args
     args = [a for a in args if a != "--no-tune"]
+    dev_sets = None
+    if "--dev-sets" in args:
+        at = args.index("--dev-sets")
+        if at + 1 >= len(args):
+            print("error: --dev-sets needs a value, e.g. multinerd:dev,multinerd:dev:lower", file=sys.stderr)
+            return 2
+        dev_sets = args[at + 1]
+        del args[at : at + 2]
     if len(args) != 2:
-        print("usage: python -m uniner.students.span.export CHECKPOINT OUTPUT [--no-tune]", file=sys.stderr)
+        print("usage: python -m uniner.students.span.export CHECKPOINT OUTPUT [--no-tune] [--dev-sets SPECS]",
+              file=sys.stderr)
         return 2
     try:
-        info = export(Path(args[0]), Path(args[1]), tune=tune)
+        info = export(Path(args[0]), Path(args[1]), tune=tune, dev_sets=dev_sets)
     except (UninerError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
