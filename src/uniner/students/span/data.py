@@ -210,7 +210,7 @@ class SpanCollator:
         pool = [t for t in chunk.label_set if normalise_type(t) not in taken]
         negatives = self.rng.sample(pool, min(len(pool), room - budget))
         taken.update(normalise_type(t) for t in negatives)
-        anchors = list(dict.fromkeys([*own, *chunk.label_set]))
+        anchors = self._unit_vectors(list(dict.fromkeys([*own, *chunk.label_set])))
         wanted, tries = len(negatives) + budget, 0
         while len(negatives) < wanted and self.vocabulary and tries < 4 * budget:
             tries += 1
@@ -220,12 +220,17 @@ class SpanCollator:
                 negatives.append(candidate)
         return own + negatives
 
-    def _far_from(self, candidate: str, anchors: Sequence[str]) -> bool:
-        limit = self.config.negative_max_similarity
-        if limit >= 1.0 or not anchors:
+    def _unit_vectors(self, names: Sequence[str]) -> torch.Tensor | None:
+        """Normalised type-tower vectors of ``names``, once per example; None when nothing is filtered."""
+        if self.config.negative_max_similarity >= 1.0 or not names:
+            return None
+        return torch.nn.functional.normalize(self.type_vectors(names), dim=-1)
+
+    def _far_from(self, candidate: str, anchors: torch.Tensor | None) -> bool:
+        if anchors is None:
             return True
-        vectors = torch.nn.functional.normalize(self.type_vectors([candidate, *anchors]), dim=-1)
-        return bool((vectors[1:] @ vectors[0]).max() < limit)
+        vector = torch.nn.functional.normalize(self.type_vectors([candidate])[0], dim=-1)
+        return bool((anchors @ vector).max() < self.config.negative_max_similarity)
 
     def case_view(self, chunk: Chunk) -> Chunk:
         """With probability ``lowercase_prob``, the chunk as all-lower-case text would give it.

@@ -52,17 +52,21 @@ class DevSet:
         out["best_f1"] = max(out["f1"], *(out[f"f1@{other:g}"] for other in also))
         return out
 
-    def best_threshold(self, model: Any, tokenizer: Any, grid: Sequence[float]) -> tuple[float, dict[float, float]]:
+    def best_threshold(self, model: Any, tokenizer: Any, grid: Sequence[float],
+                       multi_label: bool | None = None) -> tuple[float, dict[float, float]]:
         """The threshold of ``grid`` with the best overall dev F1, and every F1."""
-        scored = self.predictions(model, tokenizer, min(grid))
+        scored = self.predictions(model, tokenizer, min(grid), multi_label)
         f1 = {t: _scores(scored, t)["f1"] for t in grid}
         return max(grid, key=lambda t: (f1[t], -abs(t - 0.5))), f1
 
-    def predictions(self, model: Any, tokenizer: Any, threshold: float) -> list[tuple[Example, set, list]]:
+    def predictions(self, model: Any, tokenizer: Any, threshold: float,
+                    multi_label: bool | None = None) -> list[tuple[Example, set, list]]:
+        """``multi_label=None``: the model's own decoding (its ``span_config``)."""
         from uniner.students.span.predictor import SpanPredictor
 
         device = str(next(model.parameters()).device)
-        predictor = SpanPredictor(model, tokenizer, threshold=threshold, batch_size=16, device=device)
+        predictor = SpanPredictor(model, tokenizer, threshold=threshold, batch_size=16, device=device,
+                                  multi_label=multi_label)
         out = []
         for types, examples in self.groups.items():
             for example, predicted in zip(examples, predictor.predict([e.text for e in examples], list(types))):
@@ -86,16 +90,19 @@ def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[s
     for spec in config.dev_set_specs():  # checked before anything is read
         if spec.partition(":")[0] in trained:
             raise ConfigError(f"dev_sets: {spec} is also a training source; a transfer dev set must be held out")
+    samples: dict[str, tuple[list[Example], list[str]]] = {}  # a set and its :lower view share one read
     pairs: list[tuple[Example, list[str]]] = []
     for spec in config.dev_set_specs():
-        lower = spec.endswith(":lower")
-        source = load_sources([spec.removesuffix(":lower")], data_dir)[0]
-        examples = [e for e in source.examples if e.text.strip()]
-        random.Random(config.seed + 2).shuffle(examples)
-        chosen = examples[: config.dev_sets_max]
-        if lower:
+        base = spec.removesuffix(":lower")
+        if base not in samples:
+            source = load_sources([base], data_dir)[0]
+            examples = [e for e in source.examples if e.text.strip()]
+            random.Random(config.seed + 2).shuffle(examples)
+            samples[base] = (examples[: config.dev_sets_max], source.label_set)
+        chosen, label_set = samples[base]
+        if spec != base:
             chosen = [low for low in map(lowercased, chosen) if low is not None]
-        pairs += [(e, source.label_set) for e in chosen]
+        pairs += [(e, label_set) for e in chosen]
     return pairs
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,12 +86,10 @@ def tune_threshold(
     scores: dict[str, float] = {}
     best: tuple[float, float, bool] | None = None
     for multi_label in (False, True):
-        predictor.model.span_config = config.replace(multi_label=multi_label)
-        threshold, f1 = dev_set.best_threshold(predictor.model, predictor.tokenizer, THRESHOLDS)
+        threshold, f1 = dev_set.best_threshold(predictor.model, predictor.tokenizer, THRESHOLDS, multi_label)
         scores.update({f"{'multi' if multi_label else 'single'}@{t:g}": v for t, v in f1.items()})
         if best is None or f1[threshold] > best[0]:
             best = (f1[threshold], threshold, multi_label)
-    predictor.model.span_config = config
     assert best is not None
     return best[1], best[2], scores
 
@@ -120,8 +119,13 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m uniner.students.span.export CHECKPOINT OUTPUT [--no-tune] [--dev-sets SPECS]",
               file=sys.stderr)
         return 2
+    return run_command(lambda: export(Path(args[0]), Path(args[1]), tune=tune, dev_sets=dev_sets))
+
+
+def run_command(call: Callable[[], dict[str, Any]]) -> int:
+    """A ``python -m`` command's end: its result as JSON on stdout, a user error as one line, exit 2."""
     try:
-        info = export(Path(args[0]), Path(args[1]), tune=tune, dev_sets=dev_sets)
+        info = call()
     except (UninerError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from uniner.errors import ConfigError, UninerError
+from uniner.errors import ConfigError
 from uniner.students.span.config import SpanConfig
 from uniner.students.span.data import pad_text
 from uniner.students.span.model import SpanModel
@@ -232,13 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or args[0].startswith("-"):
         print("usage: python -m uniner.students.span.onnx_export MODEL_DIR [--int8]", file=sys.stderr)
         return 2
-    try:
-        info = export_onnx(Path(args[0]), int8=int8)
-    except (UninerError, OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(json.dumps(info, indent=2))
-    return 0
+    from uniner.students.span.export import run_command
+
+    return run_command(lambda: export_onnx(Path(args[0]), int8=int8))
 
 
 if __name__ == "__main__":

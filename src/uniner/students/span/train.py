@@ -155,15 +155,18 @@ def train_span(request: TrainRequest) -> TrainResult:
                  "transfer_dev_examples": len(held_out)}
     config.save(request.output)
     (request.output / "train_data.json").write_text(json.dumps(data_info, indent=2) + "\n", encoding="utf-8")
+    # The transfer dev (held-out sets, held-out types) selects the checkpoint when there is one:
+    # the training sources' own dev slice rose while zero-shot F1 fell (docs/benchmarks.md).
+    best = "eval_transfer_best_f1" if transfer is not None else "eval_f1" if dev is not None else None
     trainer = SpanTrainer(
-        model=model, args=_arguments(request.output, config, dev is not None, transfer is not None), train_dataset=ChunkDataset(chunks),
-        eval_dataset=ChunkDataset(chunks[:1]) if dev is not None or transfer is not None else None, data_collator=collator,
+        model=model, args=_arguments(request.output, config, best), train_dataset=ChunkDataset(chunks),
+        eval_dataset=ChunkDataset(chunks[:1]) if best else None, data_collator=collator,
         processing_class=tokenizer, span_config=config, dev=dev, transfer=transfer,
         callbacks=[TimedCheckpoints(config.save_minutes), ModelFiles(model, tokenizer, {"training": data_info})],
     )
     resume = request.resume and any(request.output.glob("checkpoint-*"))
     trainer.train(resume_from_checkpoint=True if resume else None)
-    metrics = trainer.evaluate() if dev is not None or transfer is not None else {}
+    metrics = trainer.evaluate() if best else {}
     final = request.output / "final"
     save_model_dir(model, tokenizer, final, extra={"training": data_info, "step": trainer.state.global_step,
                                                    "dev": metrics})
@@ -173,11 +176,8 @@ def train_span(request: TrainRequest) -> TrainResult:
     return TrainResult(final, trainer.state.global_step, metrics)
 
 
-def _arguments(output: Path, config: SpanConfig, with_dev: bool, with_transfer: bool = False) -> TrainingArguments:
-    # The transfer dev (held-out sets, held-out types) selects the checkpoint when there is one:
-    # the training sources' own dev slice rose while zero-shot F1 fell (docs/benchmarks.md).
-    best = "eval_transfer_best_f1" if with_transfer else "eval_f1" if with_dev else None
-    with_dev = with_dev or with_transfer
+def _arguments(output: Path, config: SpanConfig, best_metric: str | None) -> TrainingArguments:
+    """``best_metric``: the dev metric that picks the best checkpoint; None: no dev evaluation."""
     return TrainingArguments(
         output_dir=str(output),
         per_device_train_batch_size=config.batch_size,
@@ -190,12 +190,12 @@ def _arguments(output: Path, config: SpanConfig, with_dev: bool, with_transfer: 
         lr_scheduler_type="linear",
         logging_steps=10,
         logging_first_step=True,
-        eval_strategy="steps" if with_dev else "no",
+        eval_strategy="steps" if best_metric else "no",
         eval_steps=config.eval_steps,
         save_strategy="steps",
         save_steps=config.eval_steps,
         save_total_limit=config.save_total_limit,
-        metric_for_best_model=best,
+        metric_for_best_model=best_metric,
         greater_is_better=True,
         train_sampling_strategy="group_by_length",
         remove_unused_columns=False,
