@@ -140,3 +140,53 @@ def test_lowercased_dev_view_keeps_offsets_and_skips_length_changes():
                                                                         ("oslo", 16, 20, "city")]
     odd = "İstanbul"  # lower-cases to 9 characters: offsets would move, so the example is left out
     assert lowercased(Example("e2", odd, (Entity.from_source(odd, 0, 8, "city"),), "d", None)) is None
+
+
+def _source(n: int):
+    from uniner.students.span.sources import Source
+    from uniner.types import Entity, Example
+
+    examples = []
+    for i in range(n):
+        text = f"Ann{i} visited Oslo."
+        examples.append(Example(f"e{i}", text, (Entity.from_source(text, 0, len(f"Ann{i}"), "person"),), "open",
+                                ("person", "city", "river")))
+    return Source("open", examples, [])
+
+
+def test_holdout_leaves_training_joins_the_transfer_dev_and_is_seeded():
+    from uniner.students.span.dev import split_holdout
+
+    sources = [_source(10), _source(3)]
+    sources[1].spec = "other"
+    config = SpanConfig(holdout="open=4", holdout_lower=True)
+    kept, pairs = split_holdout(sources, config)
+    held = [e for e, _ in pairs if e.dataset == "open"]
+    lower = [e for e, _ in pairs if e.dataset == "open_lower"]
+    assert len(held) == 4 and [e.text.lower() for e in held] == [e.text for e in lower]
+    assert len(kept[0].examples) == 6 and kept[1] is sources[1]  # other sources untouched
+    assert not {e.id for e in held} & {e.id for e in kept[0].examples}  # never trained on
+    again, _ = split_holdout(sources, config)
+    assert [e.id for e in again[0].examples] == [e.id for e in kept[0].examples]  # train and export agree
+    assert len(split_holdout(sources, config.replace(holdout_lower=False))[1]) == 4
+
+
+def test_holdout_rejects_unknown_sources_and_emptying_a_source():
+    from uniner.students.span.dev import split_holdout
+
+    with pytest.raises(ConfigError, match="holdout: nope is not a training source"):
+        split_holdout([_source(5)], SpanConfig(holdout="nope=2"))
+    with pytest.raises(ConfigError, match="leaves none to train on"):
+        split_holdout([_source(5)], SpanConfig(holdout="open=5"))
+    with pytest.raises(ConfigError, match="holdout item 'open' is not name=N"):
+        SpanConfig(holdout="open")
+
+
+def test_training_with_a_holdout_evaluates_it_as_transfer_dev(tiny_config, fixture_data, tmp_path):
+    out = tmp_path / "run"
+    overrides = tiny_overrides(tiny_config) | {"holdout": f"{fixture_data}=3", "holdout_lower": "true"}
+    result = TRAINERS.get("span")(TrainRequest("span", (str(fixture_data),), out, max_steps=2, batch_size=2,
+                                               overrides=overrides))
+    assert "eval_transfer_f1" in result.metrics
+    info = json.loads((out / "train_data.json").read_text())
+    assert info["transfer_dev_examples"] == 6 and info["train_examples"] + info["dev_examples"] == len(SENTENCES) - 3

@@ -66,6 +66,11 @@ class SpanConfig:
     dev_sets: str = field(default="", metadata=_h(
         "Transfer dev: registry sets never trained on, e.g. 'multinerd:dev,ontonotes5:dev'; selects the best checkpoint."))
     dev_sets_max: int = field(default=200, metadata=_h("Sentences per transfer dev set (seeded sample)."))
+    holdout: str = field(default="", metadata=_h(
+        "Open-type transfer dev: 'source=N,...' takes N seeded examples out of a training source "
+        "(e.g. pile_ner_391=150) and adds them to the transfer dev, asked their types plus negatives."))
+    holdout_lower: bool = field(default=False, metadata=_h(
+        "Also add a lower-cased copy of the holdout examples to the transfer dev."))
     max_per_source: int = field(default=0, metadata=_h("Cap examples per source (0: no cap)."))
     source_caps: str = field(default="", metadata=_h("Per-source caps overriding max_per_source: 'name=N,name=N'."))
     threads: int = field(default=0, metadata=_h("torch CPU threads (0: torch's default)."))
@@ -90,6 +95,7 @@ class SpanConfig:
         if self.window_tokens < 16 or self.train_max_tokens < 16:
             raise ConfigError("window_tokens and train_max_tokens must be >= 16")
         self.caps()
+        self.holdouts()
         if self.type_projection not in ("mlp", "linear"):
             raise ConfigError(f"type_projection must be 'mlp' or 'linear', got {self.type_projection!r}")
         if not 0.0 <= self.lowercase_prob <= 1.0:
@@ -103,13 +109,11 @@ class SpanConfig:
 
     def caps(self) -> dict[str, int]:
         """``source_caps`` parsed: source spec -> maximum number of examples."""
-        out: dict[str, int] = {}
-        for item in filter(None, (part.strip() for part in self.source_caps.split(","))):
-            name, sep, value = item.rpartition("=")
-            if not sep or not name or not value.isdigit():
-                raise ConfigError(f"source_caps item {item!r} is not name=N")
-            out[name.strip()] = int(value)
-        return out
+        return _counts("source_caps", self.source_caps)
+
+    def holdouts(self) -> dict[str, int]:
+        """``holdout`` parsed: source spec -> number of examples held out of training."""
+        return _counts("holdout", self.holdout)
 
     def dev_set_specs(self) -> list[str]:
         """``dev_sets`` as a list of source specs."""
@@ -172,3 +176,14 @@ def _coerce(key: str, value: Any, annotation: Any) -> Any:
         return kind(value)
     except (TypeError, ValueError):
         raise ConfigError(f"span config {key}: expected {kind.__name__}, got {value!r}") from None
+
+
+def _counts(field_name: str, text: str) -> dict[str, int]:
+    """'name=N,name=N' -> {name: N}."""
+    out: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.rpartition("=")
+        if not sep or not name or not value.isdigit():
+            raise ConfigError(f"{field_name} item {item!r} is not name=N")
+        out[name.strip()] = int(value)
+    return out

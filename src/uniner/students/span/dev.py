@@ -20,6 +20,7 @@ from typing import Any
 
 from uniner.students.span.config import SpanConfig
 from uniner.students.span.data import normalise_type
+from uniner.students.span.sources import Source
 from uniner.types import Entity, Example
 
 _OPEN_NEGATIVES = 5
@@ -104,6 +105,40 @@ def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[s
             chosen = [low for low in map(lowercased, chosen) if low is not None]
         pairs += [(e, label_set) for e in chosen]
     return pairs
+
+
+def split_holdout(sources: Sequence[Source], config: SpanConfig) -> tuple[list[Source], list[tuple[Example, list[str]]]]:
+    """Take ``config.holdout`` examples out of their training sources: (the sources without them, their dev pairs).
+
+    The open-type transfer dev: a registry set such as MultiNERD asks a handful of coarse,
+    capitalised name types, while the zero-shot sets also ask non-name, lower-case types
+    (MIT: genre, plot, amenity, price). Held-out teacher passages asked their own types
+    plus negatives from the teacher's type list are closer to that, and never trained on.
+    The choice is seeded and made before any cap, so training and export agree on it.
+    """
+    from uniner.errors import ConfigError
+
+    wanted = config.holdouts()
+    unknown = sorted(set(wanted) - {s.spec for s in sources})
+    if unknown:
+        raise ConfigError(f"holdout: {', '.join(unknown)} is not a training source (--data)")
+    kept: list[Source] = []
+    pairs: list[tuple[Example, list[str]]] = []
+    for source in sources:
+        count = wanted.get(source.spec, 0)
+        if not count:
+            kept.append(source)
+            continue
+        examples = [e for e in source.examples if e.text.strip()]
+        random.Random(config.seed + 3).shuffle(examples)
+        if count >= len(examples):
+            raise ConfigError(f"holdout: {source.spec} has {len(examples)} examples; holding out {count} leaves none to train on")
+        chosen = examples[:count]
+        kept.append(Source(source.spec, examples[count:], source.label_set))
+        pairs += [(e, source.label_set) for e in chosen]
+        if config.holdout_lower:
+            pairs += [(low, source.label_set) for low in map(lowercased, chosen) if low is not None]
+    return kept, pairs
 
 
 def lowercased(example: Example) -> Example | None:

@@ -43,8 +43,8 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
         threshold, multi_label, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
         predictor.model.span_config = predictor.config = predictor.config.replace(
             threshold=threshold, multi_label=multi_label)
-        held_out = predictor.config.dev_sets
-        how = (f"best exact-span F1 on the transfer dev sets {held_out}" if held_out
+        held_out = ",".join(filter(None, (predictor.config.dev_sets, predictor.config.holdout)))
+        how = (f"best exact-span F1 on the transfer dev {held_out}" if held_out
                else "best exact-span F1 on the run's held-out dev slice of its training sources")
         extra["threshold"] = {"value": threshold, "multi_label": multi_label, "dev_f1": f1, "how": how}
     staging = output.with_name(output.name + ".tmp")
@@ -71,14 +71,14 @@ def tune_threshold(
     their types, the setting the threshold is for -- else the training sources' dev slice.
     The zero-shot benchmark sets play no part in it.
     """
-    from uniner.students.span.dev import DevSet, transfer_pairs
+    from uniner.students.span.dev import DevSet, split_holdout, transfer_pairs
     from uniner.students.span.sources import cap_and_split, load_sources
 
     config = predictor.config
-    sources = load_sources(data, data_dir)
+    sources, open_dev = split_holdout(load_sources(data, data_dir), config)
     train, dev = cap_and_split(sources, config.max_per_source, config.dev_fraction,
                                config.dev_max, config.seed, config.caps())
-    dev = transfer_pairs(config, data_dir, [s.spec for s in sources]) or dev
+    dev = (transfer_pairs(config, data_dir, [s.spec for s in sources]) + open_dev) or dev
     if not dev:
         raise ConfigError("the run has no dev data to tune the threshold on")
     vocabulary = sorted({e.type for ex, _ in train for e in ex.entities})

@@ -23,7 +23,7 @@ from uniner.errors import ConfigError
 from uniner.provenance import provenance
 from uniner.students.span.config import CONFIG_FILE, SpanConfig
 from uniner.students.span.data import ChunkDataset, SpanCollator, TypeVectors, example_chunks
-from uniner.students.span.dev import DevSet, transfer_pairs
+from uniner.students.span.dev import DevSet, split_holdout, transfer_pairs
 from uniner.students.span.model import SpanModel, load_base
 from uniner.students.span.predictor import save_model_dir, write_model_files
 from uniner.students.span.sources import cap_and_split, load_sources
@@ -135,7 +135,7 @@ def train_span(request: TrainRequest) -> TrainResult:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     request.output.mkdir(parents=True, exist_ok=True)
-    sources = load_sources(request.data, request.data_dir)
+    sources, open_dev = split_holdout(load_sources(request.data, request.data_dir), config)
     train_pairs, dev_pairs = cap_and_split(
         sources, config.max_per_source, config.dev_fraction, config.dev_max, config.seed, config.caps()
     )
@@ -148,7 +148,7 @@ def train_span(request: TrainRequest) -> TrainResult:
     type_vectors(vocabulary + sorted({t for _, labels in train_pairs for t in labels}))  # once, up front
     collator = SpanCollator(type_vectors, tokenizer.pad_token_id, config, vocabulary, seed=config.seed)
     dev = DevSet.build(dev_pairs, config, vocabulary) if dev_pairs else None
-    held_out = transfer_pairs(config, request.data_dir, [s.spec for s in sources])
+    held_out = transfer_pairs(config, request.data_dir, [s.spec for s in sources]) + open_dev
     transfer = DevSet.build(held_out, config, vocabulary) if held_out else None
     data_info = {"data": list(request.data), "sources": {s.spec: len(s.examples) for s in sources},
                  "train_examples": len(train_pairs), "train_chunks": len(chunks), "dev_examples": len(dev_pairs),
