@@ -190,3 +190,29 @@ def test_training_with_a_holdout_evaluates_it_as_transfer_dev(tiny_config, fixtu
     assert "eval_transfer_f1" in result.metrics
     info = json.loads((out / "train_data.json").read_text())
     assert info["transfer_dev_examples"] == 6 and info["train_examples"] + info["dev_examples"] == len(SENTENCES) - 3
+
+
+def test_loading_a_base_with_a_pooler_logs_no_load_report_and_restores_logging(tiny_base, tmp_path):
+    import logging
+
+    from transformers import AutoTokenizer, BertConfig, BertModel
+    from transformers.utils import logging as hf_logging
+
+    from uniner.students.span.model import load_base
+
+    pooled = tmp_path / "pooled"
+    BertModel(BertConfig.from_pretrained(tiny_base), add_pooling_layer=True).save_pretrained(pooled)
+    AutoTokenizer.from_pretrained(tiny_base).save_pretrained(pooled)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    library = logging.getLogger("transformers")
+    before = hf_logging.get_verbosity()
+    library.addHandler(handler)
+    try:
+        load_base(SpanConfig(base=str(pooled), hidden_size=32, max_width=4, window_tokens=32, window_overlap=8,
+                             train_max_tokens=32))
+    finally:
+        library.removeHandler(handler)
+    assert not [r for r in records if "UNEXPECTED" in r.getMessage() or "LOAD REPORT" in r.getMessage()]
+    assert hf_logging.get_verbosity() == before and hf_logging.is_progress_bar_enabled()

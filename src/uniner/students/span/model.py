@@ -26,6 +26,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -235,11 +237,33 @@ def load_base(config: SpanConfig) -> tuple[SpanModel, Any]:
 
     path = resolve_base(config.base)
     try:
-        encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
-        type_encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        with quiet_loading():
+            encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
+            type_encoder = AutoModel.from_pretrained(path, add_pooling_layer=False)
+            tokenizer = AutoTokenizer.from_pretrained(path)
     except (OSError, ValueError) as err:
         raise ConfigError(f"cannot load base encoder {config.base!r} ({err})") from None
     if not getattr(tokenizer, "is_fast", False):
         raise ConfigError(f"base {config.base!r} has no fast tokenizer (needed for word alignment)")
     return SpanModel(config, encoder, type_encoder), tokenizer
+
+
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Silence transformers' load report and progress bar for the base, then restore them.
+
+    The pooler weights of a sentence-transformers checkpoint are left out on purpose
+    (``add_pooling_layer=False``); the report lists them as UNEXPECTED on every
+    ``uniner.load()``, which reads like an error to a user.
+    """
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()

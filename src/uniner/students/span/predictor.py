@@ -26,7 +26,7 @@ from uniner.students.span.config import SpanConfig
 from uniner.students.span.data import pad_text, pad_types
 from uniner.students.span.decode import Candidate, best_per_span, candidates_from_scores, decode
 from uniner.students.span.features import Encoded, Words, encode_words, split_words, text_pieces
-from uniner.students.span.model import SpanModel, resolve_base
+from uniner.students.span.model import SpanModel, quiet_loading, resolve_base
 from uniner.students.span.windows import Window, merge_window_candidates, plan_windows
 from uniner.types import Entity
 
@@ -193,7 +193,8 @@ def _base_weights(config: SpanConfig, path: Path, keys: Sequence[str]) -> dict[s
     from transformers import AutoModel
 
     try:
-        base = AutoModel.from_pretrained(resolve_base(config.base), add_pooling_layer=False).state_dict()
+        with quiet_loading():
+            base = AutoModel.from_pretrained(resolve_base(config.base), add_pooling_layer=False).state_dict()
     except (OSError, ValueError) as err:
         raise ConfigError(f"{path}: part of the model is its base {config.base!r}, which cannot be loaded ({err})") from None
     out = {}
