@@ -179,3 +179,18 @@ def test_extract_batch_option_conflicts(capsys, tmp_path, extra, message):
     src.write_text('{"id": "d1", "text": "x"}\n', encoding="utf-8")
     code, _, err = run(capsys, "extract", "-i", str(src), "-t", "person", "-m", "fake", *extra)
     assert code == 2 and message in err
+
+
+def test_extract_threads_sets_torchs_thread_count(capsys):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        code, out, err = run(capsys, "extract", TEXT, "-t", "person", "-m", "fake", "--threads", "1")
+        assert code == 0, err
+        assert torch.get_num_threads() == 1 and json.loads(out)
+    finally:
+        torch.set_num_threads(before)
+    code, _, err = run(capsys, "extract", TEXT, "-t", "person", "-m", "fake", "--threads", "0")
+    assert code == 2 and "--threads" in err

@@ -44,6 +44,18 @@ def _load_commands() -> None:
         importlib.import_module(module)
 
 
+THREADS_HELP = ("CPU threads for the model [default: torch's, one per core]. Give the number of free "
+                "cores when other jobs run: more threads than free cores can be several times slower.")
+
+
+def set_threads(threads: int | None) -> None:
+    """``--threads``: torch's intra-op thread count, set before the model loads."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def fail(message: str) -> typer.Exit:
     """Print a one-line error to stderr; return the exit to raise (code 2)."""
     typer.echo(f"error: {message}", err=True)

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from uniner.cli import app
+from uniner.cli import THREADS_HELP, app, set_threads
 from uniner.errors import ConfigError
 
 
@@ -100,8 +100,10 @@ def evaluate(
         float | None, typer.Option(min=0.0, max=1.0, help="Minimum entity score (if the model takes one).")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    threads: Annotated[int | None, typer.Option(min=1, help=THREADS_HELP)] = None,
 ) -> None:
     """Evaluate a model (UniversalNER protocol and strict offsets) or score raw answers."""
+    set_threads(threads)
     from uniner.eval.harness import evaluate as run_evaluation
     from uniner.eval.harness import score_predictions
     from uniner.eval.report import render_markdown, report_to_json

@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from uniner.cli import app
+from uniner.cli import THREADS_HELP, app, set_threads
 from uniner.errors import ConfigError
 from uniner.types import Entity
 
@@ -108,10 +108,12 @@ def extract(
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per model call.")] = 8,
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or mps.")] = "cpu",
     progress: Annotated[bool, typer.Option(help="Show a progress bar for --input.")] = True,
+    threads: Annotated[int | None, typer.Option(min=1, help=THREADS_HELP)] = None,
 ) -> None:
     """Extract entities of the given types."""
     from uniner.api import load
 
+    set_threads(threads)
     type_list = parse_types(types)
     if input_path is not None:
         _check_batch_options(text, output, fmt)
