@@ -20,10 +20,33 @@ from typing import Any
 
 from uniner.students.span.config import SpanConfig
 from uniner.students.span.data import normalise_type
-from uniner.students.span.sources import Source
+from uniner.students.span.sources import Source, cap_and_split, load_sources
 from uniner.types import Entity, Example
 
 _OPEN_NEGATIVES = 5
+
+Pair = tuple[Example, list[str]]  # an example and the label set of its source
+
+
+@dataclass
+class RunData:
+    """A run's examples, split the way training split them: export rebuilds the same dev data from the config."""
+
+    sources: list[Source]  # the training sources, holdout examples removed
+    train: list[Pair]
+    dev: list[Pair]  # the held-out slice of the training sources
+    transfer: list[Pair]  # the transfer dev sets and the holdout examples
+    vocabulary: list[str]  # every type of a training entity
+
+
+def run_data(config: SpanConfig, data: Sequence[str], data_dir: Any) -> RunData:
+    """Read ``data`` and split it by ``config``; every choice is seeded, so the same config gives the same split."""
+    sources, open_dev = split_holdout(load_sources(data, data_dir), config)
+    transfer = transfer_pairs(config, data_dir, [s.spec for s in sources]) + open_dev  # its checks fail fast
+    train, dev = cap_and_split(sources, config.max_per_source, config.dev_fraction, config.dev_max, config.seed,
+                               config.caps())
+    vocabulary = sorted({e.type for example, _ in train for e in example.entities})
+    return RunData(sources, train, dev, transfer, vocabulary)
 
 
 @dataclass
@@ -31,7 +54,7 @@ class DevSet:
     groups: dict[tuple[str, ...], list[Example]]
 
     @classmethod
-    def build(cls, pairs: Sequence[tuple[Example, list[str]]], config: SpanConfig, vocabulary: Sequence[str]) -> DevSet:
+    def build(cls, pairs: Sequence[Pair], config: SpanConfig, vocabulary: Sequence[str]) -> DevSet:
         rng = random.Random(config.seed + 1)
         groups: dict[tuple[str, ...], list[Example]] = defaultdict(list)
         for example, label_set in pairs:
@@ -76,7 +99,7 @@ class DevSet:
         return out
 
 
-def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[str]) -> list[tuple[Example, list[str]]]:
+def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[str]) -> list[Pair]:
     """A seeded sample of ``dev_sets_max`` sentences of each transfer dev set, with its label set.
 
     A transfer set must not also be a training source: it would measure fit, not transfer.
@@ -85,14 +108,13 @@ def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[s
     finds nothing there).
     """
     from uniner.errors import ConfigError
-    from uniner.students.span.sources import load_sources
 
     trained = {spec.partition(":")[0] for spec in training_specs}
     for spec in config.dev_set_specs():  # checked before anything is read
         if spec.partition(":")[0] in trained:
             raise ConfigError(f"dev_sets: {spec} is also a training source; a transfer dev set must be held out")
     samples: dict[str, tuple[list[Example], list[str]]] = {}  # a set and its :lower view share one read
-    pairs: list[tuple[Example, list[str]]] = []
+    pairs: list[Pair] = []
     for spec in config.dev_set_specs():
         base = spec.removesuffix(":lower")
         if base not in samples:
@@ -107,7 +129,7 @@ def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[s
     return pairs
 
 
-def split_holdout(sources: Sequence[Source], config: SpanConfig) -> tuple[list[Source], list[tuple[Example, list[str]]]]:
+def split_holdout(sources: Sequence[Source], config: SpanConfig) -> tuple[list[Source], list[Pair]]:
     """Take ``config.holdout`` examples out of their training sources: (the sources without them, their dev pairs).
 
     The open-type transfer dev: a registry set such as MultiNERD asks a handful of coarse,
@@ -123,7 +145,7 @@ def split_holdout(sources: Sequence[Source], config: SpanConfig) -> tuple[list[S
     if unknown:
         raise ConfigError(f"holdout: {', '.join(unknown)} is not a training source (--data)")
     kept: list[Source] = []
-    pairs: list[tuple[Example, list[str]]] = []
+    pairs: list[Pair] = []
     for source in sources:
         count = wanted.get(source.spec, 0)
         if not count:

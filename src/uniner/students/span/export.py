@@ -71,18 +71,14 @@ def tune_threshold(
     their types, the setting the threshold is for -- else the training sources' dev slice.
     The zero-shot benchmark sets play no part in it.
     """
-    from uniner.students.span.dev import DevSet, split_holdout, transfer_pairs
-    from uniner.students.span.sources import cap_and_split, load_sources
+    from uniner.students.span.dev import DevSet, run_data
 
     config = predictor.config
-    sources, open_dev = split_holdout(load_sources(data, data_dir), config)
-    train, dev = cap_and_split(sources, config.max_per_source, config.dev_fraction,
-                               config.dev_max, config.seed, config.caps())
-    dev = (transfer_pairs(config, data_dir, [s.spec for s in sources]) + open_dev) or dev
+    split = run_data(config, data, data_dir)
+    dev = split.transfer or split.dev
     if not dev:
         raise ConfigError("the run has no dev data to tune the threshold on")
-    vocabulary = sorted({e.type for ex, _ in train for e in ex.entities})
-    dev_set = DevSet.build(dev, config, vocabulary)
+    dev_set = DevSet.build(dev, config, split.vocabulary)
     scores: dict[str, float] = {}
     best: tuple[float, float, bool] | None = None
     for multi_label in (False, True):

@@ -23,10 +23,9 @@ from uniner.errors import ConfigError
 from uniner.provenance import provenance
 from uniner.students.span.config import CONFIG_FILE, SpanConfig
 from uniner.students.span.data import ChunkDataset, SpanCollator, TypeVectors, example_chunks
-from uniner.students.span.dev import DevSet, split_holdout, transfer_pairs
+from uniner.students.span.dev import DevSet, run_data
 from uniner.students.span.model import SpanModel, load_base
 from uniner.students.span.predictor import save_model_dir, write_model_files
-from uniner.students.span.sources import cap_and_split, load_sources
 from uniner.students.trainers import TRAINERS, TrainRequest, TrainResult
 
 #: Settings a resumed run must keep: they shape the weights (frozen layers must stay the base's own).
@@ -135,24 +134,20 @@ def train_span(request: TrainRequest) -> TrainResult:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     request.output.mkdir(parents=True, exist_ok=True)
-    sources, open_dev = split_holdout(load_sources(request.data, request.data_dir), config)
-    train_pairs, dev_pairs = cap_and_split(
-        sources, config.max_per_source, config.dev_fraction, config.dev_max, config.seed, config.caps()
-    )
+    data = run_data(config, request.data, request.data_dir)
     model, tokenizer = load_base(config)
-    chunks = [c for ex, labels in train_pairs for c in example_chunks(ex, tokenizer, config, labels)]
+    chunks = [c for ex, labels in data.train for c in example_chunks(ex, tokenizer, config, labels)]
     if not chunks:
         raise ConfigError("the training sources hold no usable text")
-    vocabulary = sorted({e.type for ex, _ in train_pairs for e in ex.entities})
+    vocabulary = data.vocabulary
     type_vectors = TypeVectors(model, tokenizer)
-    type_vectors(vocabulary + sorted({t for _, labels in train_pairs for t in labels}))  # once, up front
+    type_vectors(vocabulary + sorted({t for _, labels in data.train for t in labels}))  # once, up front
     collator = SpanCollator(type_vectors, tokenizer.pad_token_id, config, vocabulary, seed=config.seed)
-    dev = DevSet.build(dev_pairs, config, vocabulary) if dev_pairs else None
-    held_out = transfer_pairs(config, request.data_dir, [s.spec for s in sources]) + open_dev
-    transfer = DevSet.build(held_out, config, vocabulary) if held_out else None
-    data_info = {"data": list(request.data), "sources": {s.spec: len(s.examples) for s in sources},
-                 "train_examples": len(train_pairs), "train_chunks": len(chunks), "dev_examples": len(dev_pairs),
-                 "transfer_dev_examples": len(held_out)}
+    dev = DevSet.build(data.dev, config, vocabulary) if data.dev else None
+    transfer = DevSet.build(data.transfer, config, vocabulary) if data.transfer else None
+    data_info = {"data": list(request.data), "sources": {s.spec: len(s.examples) for s in data.sources},
+                 "train_examples": len(data.train), "train_chunks": len(chunks), "dev_examples": len(data.dev),
+                 "transfer_dev_examples": len(data.transfer)}
     config.save(request.output)
     (request.output / "train_data.json").write_text(json.dumps(data_info, indent=2) + "\n", encoding="utf-8")
     # The transfer dev (held-out sets, held-out types) selects the checkpoint when there is one:
