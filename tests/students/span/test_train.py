@@ -127,6 +127,38 @@ def test_export_tunes_threshold_and_decoding_on_dev_and_reloads(tiny_config, fix
     assert spans(loaded) == spans(original)  # fp16 moves scores in the 4th digit, not the decisions here
 
 
+def test_export_averages_checkpoints_of_one_run_and_refuses_others(tiny_config, fixture_data, tmp_path):
+    from uniner.students.span.export import export, main
+
+    def train(out, steps, **extra):
+        overrides = tiny_overrides(tiny_config) | {"eval_steps": "1", "save_total_limit": "5"} | extra
+        TRAINERS.get("span")(TrainRequest("span", (str(fixture_data),), out, max_steps=steps, batch_size=2,
+                                          overrides=overrides))
+
+    run = tmp_path / "run"
+    train(run, 3)
+    steps = [run / f"checkpoint-{n}" for n in (1, 2, 3)]
+    states = [SpanPredictor.from_pretrained(p).model.state_dict() for p in steps]
+    key = "span_refine.weight"  # starts at zero: any value it holds was learned
+    assert not torch.equal(states[0][key], states[2][key])  # training moved the weights: the mean is not trivial
+    info = export(steps[2], tmp_path / "avg", tune=False, average=steps[:2])
+    assert [a["step"] for a in info["averaged_with"]] == [1, 2]
+    averaged = SpanPredictor.from_pretrained(tmp_path / "avg").model.state_dict()
+    mean = sum(s[key] for s in states) / 3
+    off_mean = (averaged[key] - mean).abs().max()  # fp16 on disk: close, not equal
+    assert off_mean < 0.05 * (states[2][key] - mean).abs().max()  # far closer to the mean than to the last step
+
+    other = tmp_path / "other"  # another seed: a different run, whose mean with ours means nothing
+    TRAINERS.get("span")(TrainRequest("span", (str(fixture_data),), other, max_steps=1, batch_size=2, seed=7,
+                                      overrides=tiny_overrides(tiny_config) | {"eval_steps": "1"}))
+    with pytest.raises(ConfigError, match="not a checkpoint of the same run"):
+        export(steps[2], tmp_path / "bad", tune=False, average=[other / "checkpoint-1"])
+    with pytest.raises(ConfigError, match="listed twice"):
+        export(steps[2], tmp_path / "bad", tune=False, average=[steps[1], steps[1]])
+    assert not (tmp_path / "bad").exists()  # a refused export writes nothing
+    assert main([str(steps[2]), str(tmp_path / "cli"), "--no-tune", "--average"]) == 2
+
+
 def test_lowercased_dev_view_keeps_offsets_and_skips_length_changes():
     from uniner.students.span.dev import lowercased
     from uniner.types import Entity, Example

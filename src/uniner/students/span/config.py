@@ -19,6 +19,8 @@ from uniner.errors import ConfigError, UninerWarning
 CONFIG_FILE = "span_config.json"
 #: Versioned architecture name stored in every config (STYLE rule 4).
 ARCHITECTURE = "uniner.span_biencoder.v1"
+#: Settings that shape the weights: a resumed run must keep them, averaged checkpoints must share them.
+WEIGHT_SHAPING = ("architecture", "base", "freeze_layers", "max_width", "hidden_size", "type_projection")
 
 
 def _h(text: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Export a training checkpoint as a shippable model directory (fp16, no second encoder copy).
 
-    python -m uniner.students.span.export runs/span-default/checkpoint-N models/default
+    python -m uniner.students.span.export runs/span-default/checkpoint-N models/default \
+        [--average runs/span-default/checkpoint-M ...]
 
 Weights are stored in fp16 (loaded back as fp32) and slim: without the parts
 that are the base encoder's own (the frozen type tower, frozen text layers),
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from uniner.errors import ConfigError, UninerError
+from uniner.students.span.config import WEIGHT_SHAPING, SpanConfig
 from uniner.students.span.predictor import WEIGHTS_FILE, SpanPredictor
 
 #: What a shipped model may weigh (issue 6).
@@ -31,14 +33,23 @@ THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
 
 def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | None = None,
-           dev_sets: str | None = None) -> dict[str, Any]:
-    """``dev_sets`` replaces the run's transfer dev sets for tuning (e.g. adding a ``:lower`` view)."""
+           dev_sets: str | None = None, average: list[Path] | None = None) -> dict[str, Any]:
+    """``dev_sets`` replaces the run's transfer dev sets for tuning (e.g. adding a ``:lower`` view).
+
+    ``average``: more checkpoints of the same run whose weights are averaged with
+    ``checkpoint``'s before tuning (see ``average_weights``).
+    """
     predictor = SpanPredictor.from_pretrained(checkpoint)
+    if average:
+        average_weights(predictor, checkpoint, average)
     if dev_sets is not None:
         predictor.model.span_config = predictor.config = predictor.config.replace(dev_sets=dev_sets)
-    manifest = json.loads((checkpoint / "uniner.json").read_text(encoding="utf-8"))
+    manifest = _manifest(checkpoint)
     extra = {"exported_from": str(checkpoint), "step": manifest.get("step"),
              "training": manifest.get("training"), "dev": _dev_scores(checkpoint, manifest.get("step"))}
+    if average:  # the Trainer's dev scores describe single checkpoints, not their mean: kept per checkpoint
+        extra["averaged_with"] = [{"checkpoint": str(p), "step": _manifest(p).get("step"),
+                                   "dev": _dev_scores(p, _manifest(p).get("step"))} for p in average]
     if tune and manifest.get("training"):
         threshold, multi_label, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
         predictor.model.span_config = predictor.config = predictor.config.replace(
@@ -58,6 +69,47 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
         shutil.move(str(item), output / item.name)
     staging.rmdir()
     return {**extra, "bytes": size}
+
+
+def average_weights(predictor: SpanPredictor, checkpoint: Path, others: list[Path]) -> None:
+    """Replace ``predictor``'s weights by the uniform mean over its own and ``others``' weights.
+
+    Why: late checkpoints of one run sit near the same minimum; their mean is
+    usually a little better than any one of them and costs nothing at inference
+    (Izmailov et al. 2018, "Averaging Weights Leads to Wider Optima").  Only
+    checkpoints of one run are accepted -- same weight-shaping settings, training
+    data and seed -- because the mean of unrelated models is noise, and nothing
+    would say so.  Runtime settings (threads, eval_steps, max_steps) may differ:
+    a resumed run may change them.
+    """
+    def identity(config: SpanConfig, path: Path) -> tuple[Any, ...]:
+        return (*(getattr(config, k) for k in WEIGHT_SHAPING), config.seed,
+                _manifest(path).get("training", {}).get("data"))
+
+    ours = identity(predictor.config, checkpoint)
+    frozen = predictor.model.base_weight_keys()  # the base's own in every checkpoint: nothing to average
+    total = {k: v.clone() for k, v in predictor.model.state_dict().items() if v.is_floating_point() and k not in frozen}
+    seen = {Path(checkpoint).resolve()}
+    for other in others:
+        if Path(other).resolve() in seen:
+            raise ConfigError(f"{other}: listed twice; each checkpoint is averaged once")
+        seen.add(Path(other).resolve())
+        loaded = SpanPredictor.from_pretrained(other)
+        state = loaded.model.state_dict()
+        shapes = {k: v.shape for k, v in state.items() if v.is_floating_point() and k not in frozen}
+        if identity(loaded.config, Path(other)) != ours or shapes != {k: v.shape for k, v in total.items()}:
+            raise ConfigError(f"{other}: not a checkpoint of the same run as {checkpoint} (weight-shaping settings, "
+                              "seed or training data differ); only one run's checkpoints can be averaged")
+        for key in total:
+            total[key] += state[key]
+    predictor.model.load_state_dict({k: v / len(seen) for k, v in total.items()}, strict=False)
+
+
+def _manifest(checkpoint: Path) -> dict[str, Any]:
+    path = checkpoint / "uniner.json"
+    if not path.is_file():
+        raise ConfigError(f"{checkpoint}: no uniner.json; not a span checkpoint")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def tune_threshold(
@@ -111,11 +163,20 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         dev_sets = args[at + 1]
         del args[at : at + 2]
+    average: list[Path] = []
+    while "--average" in args:
+        at = args.index("--average")
+        if at + 1 >= len(args):
+            print("error: --average needs a checkpoint directory of the same run", file=sys.stderr)
+            return 2
+        average.append(Path(args[at + 1]))
+        del args[at : at + 2]
     if len(args) != 2:
-        print("usage: python -m uniner.students.span.export CHECKPOINT OUTPUT [--no-tune] [--dev-sets SPECS]",
-              file=sys.stderr)
+        print("usage: python -m uniner.students.span.export CHECKPOINT OUTPUT [--no-tune] [--dev-sets SPECS] "
+              "[--average OTHER_CHECKPOINT ...]", file=sys.stderr)
         return 2
-    return run_command(lambda: export(Path(args[0]), Path(args[1]), tune=tune, dev_sets=dev_sets))
+    return run_command(lambda: export(Path(args[0]), Path(args[1]), tune=tune, dev_sets=dev_sets,
+                                      average=average))
 
 
 def run_command(call: Callable[[], dict[str, Any]]) -> int:

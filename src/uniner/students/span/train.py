@@ -21,15 +21,13 @@ from transformers import Trainer, TrainerCallback, TrainingArguments
 
 from uniner.errors import ConfigError
 from uniner.provenance import provenance
-from uniner.students.span.config import CONFIG_FILE, SpanConfig
+from uniner.students.span.config import CONFIG_FILE, WEIGHT_SHAPING, SpanConfig
 from uniner.students.span.data import ChunkDataset, SpanCollator, TypeVectors, example_chunks
 from uniner.students.span.dev import DevSet, run_data
 from uniner.students.span.model import SpanModel, load_base
 from uniner.students.span.predictor import save_model_dir, write_model_files
 from uniner.students.trainers import TRAINERS, TrainRequest, TrainResult
 
-#: Settings a resumed run must keep: they shape the weights (frozen layers must stay the base's own).
-_FIXED_ON_RESUME = ("base", "freeze_layers", "max_width", "hidden_size", "architecture")
 
 
 def resolve_config(request: TrainRequest) -> SpanConfig:
@@ -44,7 +42,7 @@ def resolve_config(request: TrainRequest) -> SpanConfig:
     if request.resume and saved.is_file():
         # Repeating the run's own value is fine ("same command plus --resume"); a different one is not.
         wanted = {**config.to_dict(), **({"base": request.base} if request.base else {})}
-        fixed = sorted(k for k in _FIXED_ON_RESUME if wanted[k] != data[k])
+        fixed = sorted(k for k in WEIGHT_SHAPING if wanted[k] != data[k])
         if fixed:
             raise ConfigError(f"cannot change {', '.join(fixed)} when resuming (the checkpoints were trained with them)")
     flags = {
