@@ -29,7 +29,6 @@ from uniner.students.span.predictor import save_model_dir, write_model_files
 from uniner.students.trainers import TRAINERS, TrainRequest, TrainResult
 
 
-
 def resolve_config(request: TrainRequest) -> SpanConfig:
     saved = request.output / CONFIG_FILE
     if request.resume and saved.is_file():
