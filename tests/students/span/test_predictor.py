@@ -59,6 +59,21 @@ def test_predict_rejects_threshold_out_of_range(predictor):
         predictor.predict(["text"], TYPES, threshold=1.5)
 
 
+def test_both_decodings_from_one_pass_match_separate_predictions(predictor, monkeypatch):
+    import uniner.students.span.predictor as module
+
+    both = predictor.predict_decodings(TEXTS, TYPES, threshold=0.3)
+    single, multi = (SpanPredictor(predictor.model, predictor.tokenizer, 0.3, batch_size=2, multi_label=m)
+                     for m in (False, True))
+    assert as_tuples(both[False]) == as_tuples(single.predict(TEXTS, TYPES))
+    assert as_tuples(both[True]) == as_tuples(multi.predict(TEXTS, TYPES))
+    assert sum(map(len, both[True])) > sum(map(len, both[False]))  # the random model gives spans several types
+    calls = []
+    monkeypatch.setattr(module.SpanPredictor, "_score", lambda self, enc, *a: calls.append(len(enc)) or [[]] * len(enc))
+    predictor.predict_decodings(TEXTS, TYPES)
+    assert sum(calls) == len(TEXTS)  # each window scored once for both decodings
+
+
 def test_type_vectors_are_cached_per_type_set(predictor):
     first = predictor.type_vectors(TYPES)
     assert predictor.type_vectors(TYPES) is first

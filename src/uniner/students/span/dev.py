@@ -76,26 +76,38 @@ class DevSet:
         out["best_f1"] = max(out["f1"], *(out[f"f1@{other:g}"] for other in also))
         return out
 
-    def best_threshold(self, model: Any, tokenizer: Any, grid: Sequence[float],
-                       multi_label: bool | None = None) -> tuple[float, dict[float, float]]:
-        """The threshold of ``grid`` with the best overall dev F1, and every F1."""
-        scored = self.predictions(model, tokenizer, min(grid), multi_label)
-        f1 = {t: _scores(scored, t)["f1"] for t in grid}
-        return max(grid, key=lambda t: (f1[t], -abs(t - 0.5))), f1
+    def best_thresholds(self, model: Any, tokenizer: Any, grid: Sequence[float],
+                        multi_labels: Sequence[bool] = (False, True)) -> dict[bool, tuple[float, dict[float, float]]]:
+        """Per decoding (single- / multi-label): the threshold of ``grid`` with the best overall dev F1, and every F1.
+
+        One scoring pass at the lowest threshold serves every threshold and decoding.
+        """
+        scored = self.predictions_by_decoding(model, tokenizer, min(grid), multi_labels)
+        out = {}
+        for multi_label, rows in scored.items():
+            f1 = {t: _scores(rows, t)["f1"] for t in grid}
+            out[multi_label] = (max(grid, key=lambda t: (f1[t], -abs(t - 0.5))), f1)
+        return out
 
     def predictions(self, model: Any, tokenizer: Any, threshold: float,
                     multi_label: bool | None = None) -> list[tuple[Example, set, list]]:
         """``multi_label=None``: the model's own decoding (its ``span_config``)."""
+        multi = model.span_config.multi_label if multi_label is None else multi_label
+        return self.predictions_by_decoding(model, tokenizer, threshold, (multi,))[multi]
+
+    def predictions_by_decoding(self, model: Any, tokenizer: Any, threshold: float,
+                                multi_labels: Sequence[bool]) -> dict[bool, list[tuple[Example, set, list]]]:
         from uniner.students.span.predictor import SpanPredictor
 
         device = str(next(model.parameters()).device)
-        predictor = SpanPredictor(model, tokenizer, threshold=threshold, batch_size=16, device=device,
-                                  multi_label=multi_label)
-        out = []
+        predictor = SpanPredictor(model, tokenizer, threshold=threshold, batch_size=16, device=device)
+        out: dict[bool, list[tuple[Example, set, list]]] = {multi: [] for multi in multi_labels}
         for types, examples in self.groups.items():
-            for example, predicted in zip(examples, predictor.predict([e.text for e in examples], list(types))):
-                gold = {(e.start, e.end, e.type) for e in example.entities if e.type in types}
-                out.append((example, gold, [((e.start, e.end, e.type), e.score or 0.0) for e in predicted]))
+            gold = [{(e.start, e.end, e.type) for e in example.entities if e.type in types} for example in examples]
+            decoded = predictor.predict_decodings([e.text for e in examples], list(types), multi_labels=multi_labels)
+            for multi, predicted in decoded.items():
+                out[multi] += [(example, wanted, [((e.start, e.end, e.type), e.score or 0.0) for e in entities])
+                               for example, wanted, entities in zip(examples, gold, predicted)]
         return out
 
 

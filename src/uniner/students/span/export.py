@@ -133,8 +133,7 @@ def tune_threshold(
     dev_set = DevSet.build(dev, config, split.vocabulary)
     scores: dict[str, float] = {}
     best: tuple[float, float, bool] | None = None
-    for multi_label in (False, True):
-        threshold, f1 = dev_set.best_threshold(predictor.model, predictor.tokenizer, THRESHOLDS, multi_label)
+    for multi_label, (threshold, f1) in dev_set.best_thresholds(predictor.model, predictor.tokenizer, THRESHOLDS).items():
         scores.update({f"{'multi' if multi_label else 'single'}@{t:g}": v for t, v in f1.items()})
         if best is None or f1[threshold] > best[0]:
             best = (f1[threshold], threshold, multi_label)

@@ -128,6 +128,17 @@ class SpanPredictor:
 
     # -- prediction --------------------------------------------------------------------------------
     def predict(self, texts: Sequence[str], types: Sequence[str], threshold: float | None = None) -> list[list[Entity]]:
+        return self.predict_decodings(texts, types, threshold, (self.multi_label,))[self.multi_label]
+
+    def predict_decodings(
+        self, texts: Sequence[str], types: Sequence[str], threshold: float | None = None,
+        multi_labels: Sequence[bool] = (False, True),
+    ) -> dict[bool, list[list[Entity]]]:
+        """``predict`` once per decoding in ``multi_labels`` (single- / multi-label), from one scoring pass.
+
+        Why: the encoder pass is nearly all the cost, and only the decoding differs, so
+        export tunes both decodings on the dev data for the price of one.
+        """
         names = validate_types(types)
         cut = self.threshold if threshold is None else threshold
         if not 0.0 < cut < 1.0:
@@ -141,13 +152,15 @@ class SpanPredictor:
             batch = jobs[start : start + self.batch_size]
             for job, cands in zip(batch, self._score([j.encoded for j in batch], type_vectors, cut)):
                 found[job.text_index][job.window_index] = cands
-        results = []
+        results: dict[bool, list[list[Entity]]] = {multi: [] for multi in multi_labels}
         for text, (words, windows, _), per_window in zip(texts, plans, found):
             merged = best_per_span(merge_window_candidates(windows, per_window))
-            results.append(
-                [Entity.from_source(text, words.starts[c.first], words.ends[c.last], names[c.type_index], round(c.score, 4))
-                 for c in decode(merged, flat=self.flat, multi_label=self.multi_label)]
-            )
+            for multi, out in results.items():
+                out.append(
+                    [Entity.from_source(text, words.starts[c.first], words.ends[c.last], names[c.type_index],
+                                        round(c.score, 4))
+                     for c in decode(merged, flat=self.flat, multi_label=multi)]
+                )
         return results
 
     def type_vectors(self, names: Sequence[str]) -> torch.Tensor:
