@@ -66,6 +66,8 @@ def test_resolve_config_keeps_weight_shaping_settings_on_resume(tmp_path):
         resolve_config(TrainRequest("span", ("x",), tmp_path, resume=True, overrides={"freeze_layers": "0"}))
     config = resolve_config(TrainRequest("span", ("x",), tmp_path, resume=True, overrides={"threads": "2"}))
     assert (config.freeze_layers, config.threads) == (2, 2)
+    with pytest.raises(ConfigError, match="cannot change type_projection"):  # linear and mlp hold different weights
+        resolve_config(TrainRequest("span", ("x",), tmp_path, resume=True, overrides={"type_projection": "linear"}))
 
 
 def test_resolve_config_resume_accepts_the_runs_own_fixed_values(tmp_path):
