@@ -69,7 +69,8 @@ class DevSet:
         decides a span only against higher-scored spans, so the entities at a higher
         threshold are exactly those of the lowest one that score at least as high.
         """
-        scored = self.predictions(model, tokenizer, min([threshold, *also]))
+        multi_label = model.span_config.multi_label  # the model's own decoding
+        scored = self.predictions(model, tokenizer, min([threshold, *also]), (multi_label,))[multi_label]
         out = _scores(scored, threshold, per_source=True)
         for other in also:
             out[f"f1@{other:g}"] = _scores(scored, other)["f1"]
@@ -82,7 +83,7 @@ class DevSet:
 
         One scoring pass at the lowest threshold serves every threshold and decoding.
         """
-        scored = self.predictions_by_decoding(model, tokenizer, min(grid), multi_labels)
+        scored = self.predictions(model, tokenizer, min(grid), multi_labels)
         out = {}
         for multi_label, rows in scored.items():
             f1 = {t: _scores(rows, t)["f1"] for t in grid}
@@ -90,13 +91,8 @@ class DevSet:
         return out
 
     def predictions(self, model: Any, tokenizer: Any, threshold: float,
-                    multi_label: bool | None = None) -> list[tuple[Example, set, list]]:
-        """``multi_label=None``: the model's own decoding (its ``span_config``)."""
-        multi = model.span_config.multi_label if multi_label is None else multi_label
-        return self.predictions_by_decoding(model, tokenizer, threshold, (multi,))[multi]
-
-    def predictions_by_decoding(self, model: Any, tokenizer: Any, threshold: float,
-                                multi_labels: Sequence[bool]) -> dict[bool, list[tuple[Example, set, list]]]:
+                    multi_labels: Sequence[bool]) -> dict[bool, list[tuple[Example, set, list]]]:
+        """Per decoding in ``multi_labels``: (example, gold keys, scored predicted keys), from one scoring pass."""
         from uniner.students.span.predictor import SpanPredictor
 
         device = str(next(model.parameters()).device)

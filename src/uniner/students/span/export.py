@@ -40,16 +40,13 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
     ``checkpoint``'s before tuning (see ``average_weights``).
     """
     predictor = SpanPredictor.from_pretrained(checkpoint)
-    if average:
-        average_weights(predictor, checkpoint, average)
-    if dev_sets is not None:
-        predictor.model.span_config = predictor.config = predictor.config.replace(dev_sets=dev_sets)
     manifest = _manifest(checkpoint)
     extra = {"exported_from": str(checkpoint), "step": manifest.get("step"),
              "training": manifest.get("training"), "dev": _dev_scores(checkpoint, manifest.get("step"))}
-    if average:  # the Trainer's dev scores describe single checkpoints, not their mean: kept per checkpoint
-        extra["averaged_with"] = [{"checkpoint": str(p), "step": _manifest(p).get("step"),
-                                   "dev": _dev_scores(p, _manifest(p).get("step"))} for p in average]
+    if average:
+        extra["averaged_with"] = average_weights(predictor, checkpoint, manifest, average)
+    if dev_sets is not None:
+        predictor.model.span_config = predictor.config = predictor.config.replace(dev_sets=dev_sets)
     if tune and manifest.get("training"):
         threshold, multi_label, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
         predictor.model.span_config = predictor.config = predictor.config.replace(
@@ -71,8 +68,10 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
     return {**extra, "bytes": size}
 
 
-def average_weights(predictor: SpanPredictor, checkpoint: Path, others: list[Path]) -> None:
-    """Replace ``predictor``'s weights by the uniform mean over its own and ``others``' weights.
+def average_weights(predictor: SpanPredictor, checkpoint: Path, manifest: dict[str, Any],
+                    others: list[Path]) -> list[dict[str, Any]]:
+    """Replace ``predictor``'s weights (``checkpoint``'s, whose manifest is given) by the uniform
+    mean over its own and ``others``' weights; return each other checkpoint's step and dev scores.
 
     Why: late checkpoints of one run sit near the same minimum; their mean is
     usually a little better than any one of them and costs nothing at inference
@@ -80,29 +79,35 @@ def average_weights(predictor: SpanPredictor, checkpoint: Path, others: list[Pat
     checkpoints of one run are accepted -- same weight-shaping settings, training
     data and seed -- because the mean of unrelated models is noise, and nothing
     would say so.  Runtime settings (threads, eval_steps, max_steps) may differ:
-    a resumed run may change them.
+    a resumed run may change them.  The Trainer's dev scores describe single
+    checkpoints, not their mean, so they are reported per checkpoint.
     """
-    def identity(config: SpanConfig, path: Path) -> tuple[Any, ...]:
+    def identity(config: SpanConfig, checkpoint_manifest: dict[str, Any]) -> tuple[Any, ...]:
         return (*(getattr(config, k) for k in WEIGHT_SHAPING), config.seed,
-                _manifest(path).get("training", {}).get("data"))
+                checkpoint_manifest.get("training", {}).get("data"))
 
-    ours = identity(predictor.config, checkpoint)
+    ours = identity(predictor.config, manifest)
     frozen = predictor.model.base_weight_keys()  # the base's own in every checkpoint: nothing to average
     total = {k: v.clone() for k, v in predictor.model.state_dict().items() if v.is_floating_point() and k not in frozen}
     seen = {Path(checkpoint).resolve()}
+    averaged = []
     for other in others:
         if Path(other).resolve() in seen:
             raise ConfigError(f"{other}: listed twice; each checkpoint is averaged once")
         seen.add(Path(other).resolve())
+        theirs = _manifest(Path(other))
         loaded = SpanPredictor.from_pretrained(other)
         state = loaded.model.state_dict()
         shapes = {k: v.shape for k, v in state.items() if v.is_floating_point() and k not in frozen}
-        if identity(loaded.config, Path(other)) != ours or shapes != {k: v.shape for k, v in total.items()}:
+        if identity(loaded.config, theirs) != ours or shapes != {k: v.shape for k, v in total.items()}:
             raise ConfigError(f"{other}: not a checkpoint of the same run as {checkpoint} (weight-shaping settings, "
                               "seed or training data differ); only one run's checkpoints can be averaged")
         for key in total:
             total[key] += state[key]
+        averaged.append({"checkpoint": str(other), "step": theirs.get("step"),
+                         "dev": _dev_scores(Path(other), theirs.get("step"))})
     predictor.model.load_state_dict({k: v / len(seen) for k, v in total.items()}, strict=False)
+    return averaged
 
 
 def _manifest(checkpoint: Path) -> dict[str, Any]:
