@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uniner.students.span.decode import Candidate, best_per_span, candidates_from_scores, decode
+from uniner.students.span.decode import Candidate, best_per_span, candidates_from_scores, decode, prefer_specific
 
 
 def scores(n_words=5, width=3, types=2, cells=()):
@@ -76,3 +76,31 @@ def test_multi_label_keeps_every_type_of_a_kept_span_and_nothing_else():
     multi = decode(cands, flat=True, multi_label=True)
     assert single == [Candidate(0, 1, 0, 0.9), Candidate(4, 4, 1, 0.7)]
     assert multi == [Candidate(0, 1, 0, 0.9), Candidate(0, 1, 2, 0.6), Candidate(4, 4, 1, 0.7)]  # (1, 2) still overlaps
+
+
+def test_prefer_specific_drops_the_generic_type_only_where_a_kind_of_it_scores():
+    person, politician, award = 0, 1, 2
+    cands = [Candidate(0, 1, person, 0.9), Candidate(0, 1, politician, 0.6),  # a politician: person gives way
+             Candidate(3, 3, person, 0.8),  # a person: no kind of it scores here
+             Candidate(5, 5, person, 0.7), Candidate(5, 5, award, 0.6)]  # award is no kind of person
+    kept = prefer_specific(cands, {person: {politician}})
+    assert sorted(kept) == sorted([Candidate(0, 1, politician, 0.6), Candidate(3, 3, person, 0.8),
+                                   Candidate(5, 5, person, 0.7), Candidate(5, 5, award, 0.6)])
+    assert decode(kept) == [Candidate(0, 1, politician, 0.6), Candidate(3, 3, person, 0.8), Candidate(5, 5, person, 0.7)]
+    assert prefer_specific(cands, {}) == cands
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    raw=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 2), st.integers(0, 3), st.floats(0.0, 1.0)), max_size=25),
+    kinds=st.dictionaries(st.integers(0, 3), st.sets(st.integers(0, 3), max_size=3), max_size=3),
+)
+def test_prefer_specific_keeps_every_span_and_only_drops_generic_types(raw, kinds):
+    cands = best_per_span([Candidate(s, s + w, t, score) for s, w, t, score in raw])
+    kept = prefer_specific(cands, kinds)
+    assert set(kept) <= set(cands)
+    assert {(c.first, c.last) for c in kept} == {(c.first, c.last) for c in cands}  # a kind is left on the span
+    for dropped in set(cands) - set(kept):
+        assert dropped.type_index in kinds
+        assert any(c.type_index in kinds[dropped.type_index] - set(kinds) and (c.first, c.last) == (dropped.first, dropped.last)
+                   for c in kept)

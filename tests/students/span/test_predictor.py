@@ -11,7 +11,7 @@ from uniner.engine.base import BACKENDS, MODEL_MANIFEST, load_predictor
 from uniner.errors import ConfigError
 from uniner.students.span.decode import Candidate
 from uniner.students.span.model import load_base
-from uniner.students.span.predictor import WEIGHTS_FILE, SpanPredictor
+from uniner.students.span.predictor import WEIGHTS_FILE, SpanPredictor, kinds_of
 
 TYPES = ["person", "location", "organization"]
 TEXTS = ["Angela Merkel visited Paris with the UN delegation.", "nothing here", "Berlin"]
@@ -59,19 +59,56 @@ def test_predict_rejects_threshold_out_of_range(predictor):
         predictor.predict(["text"], TYPES, threshold=1.5)
 
 
-def test_both_decodings_from_one_pass_match_separate_predictions(predictor, monkeypatch):
+def test_every_threshold_and_decoding_from_one_pass_match_separate_predictions(predictor, monkeypatch):
     import uniner.students.span.predictor as module
 
-    both = predictor.predict_decodings(TEXTS, TYPES, threshold=0.3)
-    single, multi = (SpanPredictor(predictor.model, predictor.tokenizer, 0.3, batch_size=2, multi_label=m)
-                     for m in (False, True))
-    assert as_tuples(both[False]) == as_tuples(single.predict(TEXTS, TYPES))
-    assert as_tuples(both[True]) == as_tuples(multi.predict(TEXTS, TYPES))
-    assert sum(map(len, both[True])) > sum(map(len, both[False]))  # the random model gives spans several types
+    cuts = (0.3, 0.45, 0.6)
+    every = predictor.predict_decodings(TEXTS, TYPES, thresholds=cuts)
+    assert set(every) == {(m, c) for m in (False, True) for c in cuts}
+    for multi, cut in every:
+        alone = SpanPredictor(predictor.model, predictor.tokenizer, cut, batch_size=2, multi_label=multi)
+        assert as_tuples(every[(multi, cut)]) == as_tuples(alone.predict(TEXTS, TYPES))
+    assert sum(map(len, every[(True, 0.3)])) > sum(map(len, every[(False, 0.3)]))  # the random model gives spans several types
     calls = []
     monkeypatch.setattr(module.SpanPredictor, "_score", lambda self, enc, *a: calls.append(len(enc)) or [[]] * len(enc))
-    predictor.predict_decodings(TEXTS, TYPES)
-    assert sum(calls) == len(TEXTS)  # each window scored once for both decodings
+    predictor.predict_decodings(TEXTS, TYPES, thresholds=cuts)
+    assert sum(calls) == len(TEXTS)  # each window scored once for all thresholds and decodings
+
+
+def test_kinds_of_a_generic_type_are_its_close_non_generic_types():
+    names = ["Person", "politician", "location", "persons", "writer"]
+    similar = np.array([[1, 1, 0, 1, 1],
+                        [1, 1, 0, 0, 0],
+                        [0, 0, 1, 0, 0],
+                        [1, 0, 0, 1, 0],
+                        [1, 0, 0, 0, 1]], dtype=bool)
+    # "persons" is "person" again (normalised), so it is generic too and no kind of it.
+    assert kinds_of(names, {"person"}, similar) == {0: {1, 4}}
+    assert kinds_of(names, set(), similar) == {}
+    assert kinds_of(names, {"location"}, similar) == {}  # nothing asked is close to it
+
+
+def test_a_generic_type_gives_way_to_a_kind_of_it_on_the_same_span(predictor, monkeypatch):
+    """The model scores "person" above "politician" on a politician; asked both, the answer is "politician"."""
+    import uniner.students.span.predictor as module
+
+    def score(self, encoded, type_vectors, threshold):  # word 0: person 0.9, politician 0.6; word 2: person 0.8 only
+        out = []
+        for e in encoded:
+            grid = np.zeros((e.n_words, self.config.max_width, 3), dtype=np.float32)
+            grid[0, 0, :2] = (0.9, 0.6)
+            grid[2, 0, 0] = 0.8
+            out.append(module.candidates_from_scores(grid, threshold, n_words=e.n_words))
+        return out
+
+    monkeypatch.setattr(module.SpanPredictor, "_score", score)
+    text, types = ["Obama met Merkel"], ["person", "politician", "award"]
+    monkeypatch.setattr(module, "kinds_of", lambda names, generic, similar: {0: {1}} if generic else {})
+    got = predictor.predict_decodings(text, types, thresholds=(0.5, 0.7))
+    assert [(e.text, e.type) for e in got[(False, 0.5)][0]] == [("Obama", "politician"), ("Merkel", "person")]
+    assert [(e.text, e.type) for e in got[(False, 0.7)][0]] == [("Obama", "person"), ("Merkel", "person")]  # 0.6 < 0.7
+    off = SpanPredictor(predictor.model, predictor.tokenizer, 0.5, generic_types="")
+    assert [(e.text, e.type) for e in off.predict(text, types)[0]] == [("Obama", "person"), ("Merkel", "person")]
 
 
 def test_type_vectors_are_cached_per_type_set(predictor):

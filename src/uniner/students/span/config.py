@@ -41,6 +41,11 @@ class SpanConfig:
     threshold: float = field(default=0.5, metadata=_h("Default decision threshold of a saved model (tuned on dev at export)."))
     multi_label: bool = field(default=False, metadata=_h(
         "Default decoding of a saved model: a kept span also gets its other types above the threshold."))
+    generic_types: str = field(default="person", metadata=_h(
+        "Comma-separated types that give way, on a span, to an asked kind of them that also passes the "
+        "threshold (person -> politician); '' turns it off."))
+    kind_min_similarity: float = field(default=0.35, metadata=_h(
+        "Type-tower cosine from which an asked type counts as a kind of a generic type."))
     # Inference windows over encoder tokens (specials included).
     window_tokens: int = field(default=256, metadata=_h("Encoder tokens per window (<= the encoder's maximum)."))
     window_overlap: int = field(default=64, metadata=_h("Tokens shared by consecutive windows."))
@@ -104,6 +109,8 @@ class SpanConfig:
             raise ConfigError(f"lowercase_prob must be in [0, 1], got {self.lowercase_prob}")
         if not -1.0 <= self.negative_max_similarity <= 1.0:
             raise ConfigError(f"negative_max_similarity must be in [-1, 1], got {self.negative_max_similarity}")
+        if not -1.0 <= self.kind_min_similarity <= 1.0:
+            raise ConfigError(f"kind_min_similarity must be in [-1, 1], got {self.kind_min_similarity}")
         if self.dev_sets_max < 1:
             raise ConfigError(f"dev_sets_max must be >= 1, got {self.dev_sets_max}")
         if not 0.0 <= self.dev_fraction < 0.5:

@@ -11,7 +11,7 @@ result never depends on input order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +75,29 @@ def decode(candidates: Iterable[Candidate], flat: bool = True, multi_label: bool
     if multi_label:
         kept = [other for k in kept for other in by_span[(k.first, k.last)]]
     return sorted(kept, key=lambda c: (c.first, c.last, c.type_index))
+
+
+def prefer_specific(candidates: Iterable[Candidate], kinds: Mapping[int, Collection[int]]) -> list[Candidate]:
+    """Drop a generic type's candidate from every span where one of its asked kinds also scores.
+
+    ``kinds[g]``: the asked types that are kinds of the generic type ``g`` (*politician*,
+    *writer* for *person*).  Why: the training data label every person *person* (CoNLL,
+    OntoNotes, WikiANN, Pile-NER's most frequent type), so on a politician the model scores
+    *person* above *politician*, and one type per span then answers *person* whenever both
+    are asked -- while a user (and every fine-grained benchmark) asking for both wants the
+    specific one.  The kind still has to pass the threshold on its own; the span then
+    competes with the kind's score.  Candidates are assumed to be above the threshold.
+    A generic type is never a kind (so a span never loses all its types).
+    """
+    pool = list(candidates)
+    specific = {g: set(ks) - set(kinds) for g, ks in kinds.items()}
+    if not specific:
+        return pool
+    types_of: dict[tuple[int, int], set[int]] = {}
+    for cand in pool:
+        types_of.setdefault((cand.first, cand.last), set()).add(cand.type_index)
+    return [c for c in pool
+            if not (c.type_index in specific and types_of[(c.first, c.last)] & specific[c.type_index])]
 
 
 def best_per_span(candidates: Sequence[Candidate]) -> list[Candidate]:

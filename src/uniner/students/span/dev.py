@@ -65,15 +65,13 @@ class DevSet:
                  also: Sequence[float] = (0.3,)) -> dict[str, float]:
         """Micro P/R/F1 overall and F1 per source at ``threshold``; overall F1 at the ``also`` thresholds.
 
-        One prediction pass at the lowest threshold serves them all: greedy decoding
-        decides a span only against higher-scored spans, so the entities at a higher
-        threshold are exactly those of the lowest one that score at least as high.
+        One scoring pass serves every threshold (``SpanPredictor.predict_decodings``).
         """
         multi_label = model.span_config.multi_label  # the model's own decoding
-        scored = self.predictions(model, tokenizer, min([threshold, *also]), (multi_label,))[multi_label]
-        out = _scores(scored, threshold, per_source=True)
+        scored = self.predictions(model, tokenizer, [threshold, *also], (multi_label,))
+        out = _scores(scored[(multi_label, threshold)], per_source=True)
         for other in also:
-            out[f"f1@{other:g}"] = _scores(scored, other)["f1"]
+            out[f"f1@{other:g}"] = _scores(scored[(multi_label, other)])["f1"]
         out["best_f1"] = max(out["f1"], *(out[f"f1@{other:g}"] for other in also))
         return out
 
@@ -81,29 +79,29 @@ class DevSet:
                         multi_labels: Sequence[bool] = (False, True)) -> dict[bool, tuple[float, dict[float, float]]]:
         """Per decoding (single- / multi-label): the threshold of ``grid`` with the best overall dev F1, and every F1.
 
-        One scoring pass at the lowest threshold serves every threshold and decoding.
+        One scoring pass serves every threshold and decoding.
         """
-        scored = self.predictions(model, tokenizer, min(grid), multi_labels)
+        scored = self.predictions(model, tokenizer, grid, multi_labels)
         out = {}
-        for multi_label, rows in scored.items():
-            f1 = {t: _scores(rows, t)["f1"] for t in grid}
+        for multi_label in multi_labels:
+            f1 = {t: _scores(scored[(multi_label, t)])["f1"] for t in grid}
             out[multi_label] = (max(grid, key=lambda t: (f1[t], -abs(t - 0.5))), f1)
         return out
 
-    def predictions(self, model: Any, tokenizer: Any, threshold: float,
-                    multi_labels: Sequence[bool]) -> dict[bool, list[tuple[Example, set, list]]]:
-        """Per decoding in ``multi_labels``: (example, gold keys, scored predicted keys), from one scoring pass."""
+    def predictions(self, model: Any, tokenizer: Any, thresholds: Sequence[float],
+                    multi_labels: Sequence[bool]) -> dict[tuple[bool, float], list[tuple[Example, set, set]]]:
+        """Per (decoding, threshold): (example, gold keys, predicted keys), from one scoring pass."""
         from uniner.students.span.predictor import SpanPredictor
 
         device = str(next(model.parameters()).device)
-        predictor = SpanPredictor(model, tokenizer, threshold=threshold, batch_size=16, device=device)
-        out: dict[bool, list[tuple[Example, set, list]]] = {multi: [] for multi in multi_labels}
+        predictor = SpanPredictor(model, tokenizer, threshold=min(thresholds), batch_size=16, device=device)
+        out: dict[tuple[bool, float], list[tuple[Example, set, set]]] = defaultdict(list)
         for types, examples in self.groups.items():
             gold = [{(e.start, e.end, e.type) for e in example.entities if e.type in types} for example in examples]
-            decoded = predictor.predict_decodings([e.text for e in examples], list(types), multi_labels=multi_labels)
-            for multi, predicted in decoded.items():
-                out[multi] += [(example, wanted, [((e.start, e.end, e.type), e.score or 0.0) for e in entities])
-                               for example, wanted, entities in zip(examples, gold, predicted)]
+            decoded = predictor.predict_decodings([e.text for e in examples], list(types), thresholds, multi_labels)
+            for key, predicted in decoded.items():
+                out[key] += [(example, wanted, {(e.start, e.end, e.type) for e in entities})
+                             for example, wanted, entities in zip(examples, gold, predicted)]
         return out
 
 
@@ -180,10 +178,9 @@ def lowercased(example: Example) -> Example | None:
     return Example(f"{example.id}:lower", text, entities, f"{example.dataset}_lower", example.labelled_types)
 
 
-def _scores(scored: Sequence[tuple[Example, set, list]], threshold: float, per_source: bool = False) -> dict[str, float]:
+def _scores(scored: Sequence[tuple[Example, set, set]], per_source: bool = False) -> dict[str, float]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, predicted, gold
-    for example, gold, predicted in scored:
-        found = {key for key, score in predicted if score >= threshold}
+    for example, gold, found in scored:
         for key in ("all", example.dataset or "unknown") if per_source else ("all",):
             counts[key][0] += len(gold & found)
             counts[key][1] += len(found)

@@ -23,8 +23,8 @@ from uniner.engine.base import BACKENDS, MODEL_MANIFEST, validate_types
 from uniner.errors import ConfigError
 from uniner.provenance import provenance
 from uniner.students.span.config import SpanConfig
-from uniner.students.span.data import pad_text, pad_types
-from uniner.students.span.decode import Candidate, best_per_span, candidates_from_scores, decode
+from uniner.students.span.data import normalise_type, pad_text, pad_types
+from uniner.students.span.decode import Candidate, best_per_span, candidates_from_scores, decode, prefer_specific
 from uniner.students.span.features import Encoded, Words, encode_words, split_words, text_pieces
 from uniner.students.span.model import SpanModel, quiet_loading, resolve_base
 from uniner.students.span.windows import Window, merge_window_candidates, plan_windows
@@ -32,6 +32,12 @@ from uniner.types import Entity
 
 WEIGHTS_FILE = "model.safetensors"
 _TYPE_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class _TypeSet:
+    vectors: torch.Tensor  # projected type vectors, one row per asked type
+    kinds: dict[int, set[int]]  # generic type index -> indices of the asked types that are kinds of it
 
 
 @dataclass
@@ -52,6 +58,7 @@ class SpanPredictor:
         device: str = "cpu",
         name: str = "span",
         multi_label: bool | None = None,
+        generic_types: str | None = None,
     ):
         if not 0.0 < threshold < 1.0:
             raise ConfigError(f"threshold must be in (0, 1), got {threshold}")
@@ -64,13 +71,16 @@ class SpanPredictor:
         self.flat = flat
         #: None: the model's own default (``span_config.json``, chosen on the transfer dev at export).
         self.multi_label = self.config.multi_label if multi_label is None else multi_label
+        #: None: the model's own (``span_config.json``); "" turns the preference for specific types off.
+        self.generic = {normalise_type(t) for t in
+                        (self.config.generic_types if generic_types is None else generic_types).split(",") if t.strip()}
         self.batch_size = batch_size
         self.device = device
         self.name = name
         limit = int(getattr(model.encoder.config, "max_position_embeddings", 512))
         if self.config.window_tokens > limit:
             raise ConfigError(f"window_tokens {self.config.window_tokens} exceeds the encoder's maximum {limit}")
-        self._type_cache: OrderedDict[tuple[str, ...], torch.Tensor] = OrderedDict()
+        self._type_cache: OrderedDict[tuple[str, ...], _TypeSet] = OrderedDict()
         #: Padded text batch -> normalised span vectors; None runs the torch model. ``runtime="onnx"``
         #: sets an onnxruntime session here (``onnx_export.OnnxTextSide``); all else stays torch.
         self.text_side: Callable[[dict[str, torch.Tensor]], torch.Tensor] | None = None
@@ -79,7 +89,8 @@ class SpanPredictor:
     @classmethod
     def from_pretrained(
         cls, path: str | Path, device: str = "cpu", threshold: float | None = None, flat: bool = True,
-        batch_size: int = 8, multi_label: bool | None = None, runtime: str = "torch", **_: Any,
+        batch_size: int = 8, multi_label: bool | None = None, runtime: str = "torch",
+        generic_types: str | None = None, **_: Any,
     ) -> SpanPredictor:
         """Load a saved model dir; ``threshold=None`` uses the model's own (``span_config.json``, tuned at export).
 
@@ -110,7 +121,8 @@ class SpanPredictor:
         tokenizer = AutoTokenizer.from_pretrained(path)
         cut = config.threshold if threshold is None else threshold
         name = f"span:{path.name}" if text_side is None else f"span:{path.name}[{runtime}]"
-        predictor = cls(model, tokenizer, cut, flat, batch_size, device, name=name, multi_label=multi_label)
+        predictor = cls(model, tokenizer, cut, flat, batch_size, device, name=name, multi_label=multi_label,
+                        generic_types=generic_types)
         predictor.text_side = text_side
         return predictor
 
@@ -128,42 +140,53 @@ class SpanPredictor:
 
     # -- prediction --------------------------------------------------------------------------------
     def predict(self, texts: Sequence[str], types: Sequence[str], threshold: float | None = None) -> list[list[Entity]]:
-        return self.predict_decodings(texts, types, threshold, (self.multi_label,))[self.multi_label]
+        cut = self.threshold if threshold is None else threshold
+        return self.predict_decodings(texts, types, (cut,), (self.multi_label,))[(self.multi_label, cut)]
 
     def predict_decodings(
-        self, texts: Sequence[str], types: Sequence[str], threshold: float | None = None,
+        self, texts: Sequence[str], types: Sequence[str], thresholds: Sequence[float] | None = None,
         multi_labels: Sequence[bool] = (False, True),
-    ) -> dict[bool, list[list[Entity]]]:
-        """``predict`` once per decoding in ``multi_labels`` (single- / multi-label), from one scoring pass.
+    ) -> dict[tuple[bool, float], list[list[Entity]]]:
+        """``predict`` at every threshold and decoding (single- / multi-label), from one scoring pass.
 
-        Why: the encoder pass is nearly all the cost, and only the decoding differs, so
-        export tunes both decodings on the dev data for the price of one.
+        Keyed ``(multi_label, threshold)``; ``thresholds=None`` is the predictor's own.  Why:
+        the encoder pass is nearly all the cost, and only the decoding differs, so export
+        tunes thresholds and decodings on the dev data for the price of one pass.  Each
+        threshold is decoded on its own: which span keeps a generic type depends on whether
+        a kind of it passes that threshold (``prefer_specific``), so filtering the entities
+        of a lower threshold would not give the same answer.
         """
         names = validate_types(types)
-        cut = self.threshold if threshold is None else threshold
-        if not 0.0 < cut < 1.0:
-            raise ConfigError(f"threshold must be in (0, 1), got {cut}")
-        type_vectors = self.type_vectors(names)
+        cuts = sorted(set([self.threshold] if thresholds is None else thresholds))
+        if not cuts or not all(0.0 < cut < 1.0 for cut in cuts):
+            raise ConfigError(f"threshold must be in (0, 1), got {cuts or 'none'}")
+        type_set = self._type_set(names)
         plans = [self._plan(text) for text in texts]
         jobs = [_Job(t, w, enc) for t, (_, _, encs) in enumerate(plans) for w, enc in enumerate(encs)]
         found: list[list[list[Candidate]]] = [[[] for _ in encs] for _, _, encs in plans]
         jobs.sort(key=lambda j: len(j.encoded.input_ids))
         for start in range(0, len(jobs), self.batch_size):
             batch = jobs[start : start + self.batch_size]
-            for job, cands in zip(batch, self._score([j.encoded for j in batch], type_vectors, cut)):
+            for job, cands in zip(batch, self._score([j.encoded for j in batch], type_set.vectors, cuts[0])):
                 found[job.text_index][job.window_index] = cands
-        results: dict[bool, list[list[Entity]]] = {multi: [] for multi in multi_labels}
+        results: dict[tuple[bool, float], list[list[Entity]]] = {(m, c): [] for m in multi_labels for c in cuts}
         for text, (words, windows, _), per_window in zip(texts, plans, found):
             merged = best_per_span(merge_window_candidates(windows, per_window))
-            for multi, out in results.items():
-                out.append(
-                    [Entity.from_source(text, words.starts[c.first], words.ends[c.last], names[c.type_index],
-                                        round(c.score, 4))
-                     for c in decode(merged, flat=self.flat, multi_label=multi)]
-                )
+            for cut in cuts:
+                passing = prefer_specific((c for c in merged if c.score >= cut), type_set.kinds)
+                for multi in multi_labels:
+                    results[(multi, cut)].append(
+                        [Entity.from_source(text, words.starts[c.first], words.ends[c.last], names[c.type_index],
+                                            round(c.score, 4))
+                         for c in decode(passing, flat=self.flat, multi_label=multi)]
+                    )
         return results
 
     def type_vectors(self, names: Sequence[str]) -> torch.Tensor:
+        """The projected type vectors of ``names``, cached per type list."""
+        return self._type_set(names).vectors
+
+    def _type_set(self, names: Sequence[str]) -> _TypeSet:
         key = tuple(names)
         if key in self._type_cache:
             self._type_cache.move_to_end(key)
@@ -173,10 +196,12 @@ class SpanPredictor:
         with torch.inference_mode():
             pooled = self.model.pool_types(batch["type_input_ids"], batch["type_attention_mask"])
             vectors = self.model.project_types(pooled)
-        self._type_cache[key] = vectors
+            unit = torch.nn.functional.normalize(pooled.float(), dim=-1)
+            similar = (unit @ unit.T >= self.config.kind_min_similarity).cpu().numpy()
+        self._type_cache[key] = _TypeSet(vectors, kinds_of(names, self.generic, similar))
         if len(self._type_cache) > _TYPE_CACHE_SIZE:
             self._type_cache.popitem(last=False)
-        return vectors
+        return self._type_cache[key]
 
     def _plan(self, text: str) -> tuple[Words, list[Window], list[Encoded]]:
         if not isinstance(text, str):
@@ -200,6 +225,20 @@ class SpanPredictor:
                 spans = self.model.span_vectors(states, batch["word_first"], batch["word_last"])
             probs = torch.sigmoid(self.model.score(spans, type_vectors)).float().cpu().numpy()
         return [candidates_from_scores(np.asarray(p), threshold, n_words=e.n_words) for p, e in zip(probs, encoded)]
+
+
+def kinds_of(names: Sequence[str], generic: set[str], similar: np.ndarray) -> dict[int, set[int]]:
+    """Generic type index -> the asked types that are kinds of it: not generic themselves, and
+    close to it in the frozen type tower (``similar[i, j]``; the sentence space, where
+    *politician* is 0.54 from *person* and *location* 0.31)."""
+    norm = [normalise_type(n) for n in names]
+    out = {}
+    for g, name in enumerate(norm):
+        if name in generic:
+            kinds = {j for j, other in enumerate(norm) if other not in generic and other != name and similar[g, j]}
+            if kinds:
+                out[g] = kinds
+    return out
 
 
 def _base_weights(config: SpanConfig, path: Path, keys: Sequence[str]) -> dict[str, torch.Tensor]:
