@@ -189,3 +189,14 @@ def test_config_rejects_a_non_boolean_for_a_boolean_key():
 
     with pytest.raises(ConfigError, match="multi_label"):
         SpanConfig.from_dict({"multi_label": "maybe"})
+
+
+def test_collator_can_skip_a_partial_examples_negatives_close_to_its_own_types():
+    allowed = {"location", "city", "country", "disease", "vehicle", "food"}
+    for on in (False, True):
+        config = SpanConfig(max_types_per_example=25, negative_max_similarity=0.5, filter_partial_negatives=on)
+        collator = SpanCollator(similar_vectors, 0, config, [], seed=1)
+        chunk = Chunk([1, 5, 2], [0, 1, 0], [1], [1], [(0, 0, "location")], ["location"], [], True, frozenset(allowed))
+        asked = collator.asked_types(chunk)
+        assert asked[0] == "location" and {"disease", "vehicle", "food"} <= set(asked)
+        assert ({"city", "country"} & set(asked) == set()) == on  # kinds of "location" are no negatives when on

@@ -56,6 +56,9 @@ class SpanConfig:
     negative_max_similarity: float = field(default=0.3, metadata=_h(
         "A vocabulary negative must have type-tower cosine below this with every type of the example's label set "
         "(1.0: no filter)."))
+    filter_partial_negatives: bool = field(default=False, metadata=_h(
+        "Apply negative_max_similarity to a partially labelled example's negatives too, against its own "
+        "types: a Pile-NER passage whose parties are labelled 'organization' is not asked 'political party'."))
     lowercase_prob: float = field(default=0.3, metadata=_h("Share of training chunks shown without casing (as all-lower-case text)."))
     encoder_lr: float = field(default=5e-5, metadata=_h("Peak learning rate of the encoder."))
     head_lr: float = field(default=1e-3, metadata=_h("Peak learning rate of the heads (larger: they start random)."))

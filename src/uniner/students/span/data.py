@@ -205,6 +205,8 @@ class SpanCollator:
         room = max(self.config.max_types_per_example - len(own), 0)
         if chunk.partial:
             pool = sorted(t for t in chunk.allowed or () if normalise_type(t) not in taken)
+            if self.config.filter_partial_negatives:
+                pool = self._far_ones(pool, self._unit_vectors(own))
             return own + self.rng.sample(pool, min(room, len(pool)))
         budget = min(self.config.global_negatives, room) if chunk.label_set else room
         pool = [t for t in chunk.label_set if normalise_type(t) not in taken]
@@ -225,6 +227,20 @@ class SpanCollator:
         if self.config.negative_max_similarity >= 1.0 or not names:
             return None
         return torch.nn.functional.normalize(self.type_vectors(names), dim=-1)
+
+    def _far_ones(self, names: list[str], anchors: torch.Tensor | None) -> list[str]:
+        """The ``names`` whose type-tower cosine with every anchor is below ``negative_max_similarity``.
+
+        Why (partial examples): a passage labelled in one pass with one type per mention
+        (BIO) calls a party "organization" and never "political party"; asking it
+        "political party" would teach that the party is none -- the zero-shot sets ask
+        exactly such kinds, and the model then answered the coarse type on every one.
+        """
+        if anchors is None or not names:
+            return names
+        vectors = torch.nn.functional.normalize(self.type_vectors(names), dim=-1)
+        close = (vectors @ anchors.T).max(dim=1).values >= self.config.negative_max_similarity
+        return [name for name, near in zip(names, close.tolist()) if not near]
 
     def _far_from(self, candidate: str, anchors: torch.Tensor | None) -> bool:
         if anchors is None:
