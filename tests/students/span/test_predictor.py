@@ -125,6 +125,8 @@ def test_save_load_round_trip_gives_identical_predictions(predictor, tmp_path):
     assert as_tuples(loaded.predict(TEXTS, TYPES)) == as_tuples(predictor.predict(TEXTS, TYPES))
     via_registry = load_predictor(str(tmp_path), threshold=0.45)  # the manifest names the backend
     assert isinstance(via_registry, SpanPredictor) and "span" in BACKENDS
+    assert via_registry.generic == {"person"}  # the model's own generic types (the default)
+    assert load_predictor(str(tmp_path), generic_types="").generic == set()  # options reach the backend
 
 
 def test_slim_half_precision_save_loads_as_fp32(predictor, tmp_path):
