@@ -63,7 +63,8 @@ def test_candidates_reject_wrong_shape():
     multi=st.booleans(),
 )
 def test_decoding_at_a_higher_threshold_equals_filtering_a_lower_one(raw, threshold, flat, multi):
-    """Why the dev check can score many thresholds from one prediction pass."""
+    """Greedy decoding decides a span only against higher-scored spans (``prefer_specific``, which runs
+    before it, is what makes the predictor decode every threshold on its own)."""
     cands = best_per_span([Candidate(s, s + w, t, score) for s, w, t, score in raw])
     direct = decode([c for c in cands if c.score >= threshold], flat=flat, multi_label=multi)
     filtered = [c for c in decode(cands, flat=flat, multi_label=multi) if c.score >= threshold]

@@ -76,10 +76,11 @@ def average_weights(predictor: SpanPredictor, checkpoint: Path, manifest: dict[s
     Why: late checkpoints of one run sit near the same minimum; their mean is
     usually a little better than any one of them and costs nothing at inference
     (Izmailov et al. 2018, "Averaging Weights Leads to Wider Optima").  Only
-    checkpoints of one run are accepted -- same weight-shaping settings, training
-    data and seed -- because the mean of unrelated models is noise, and nothing
-    would say so.  Runtime settings (threads, eval_steps, max_steps) may differ:
-    a resumed run may change them.  The Trainer's dev scores describe single
+    checkpoints with the same weight-shaping settings, training data and seed are
+    accepted -- one run, or runs of one recipe that differ only in runtime settings --
+    because the mean of unrelated models is noise, and nothing would say so.  Runtime
+    settings (threads, eval_steps, max_steps) may differ: a resumed run may change them,
+    and runs of one recipe on other schedules start from the same weights and batches.  The Trainer's dev scores describe single
     checkpoints, not their mean, so they are reported per checkpoint.
     """
     def identity(config: SpanConfig, checkpoint_manifest: dict[str, Any]) -> tuple[Any, ...]:
