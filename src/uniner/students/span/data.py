@@ -217,7 +217,7 @@ class SpanCollator:
         while len(negatives) < wanted and self.vocabulary and tries < 4 * budget:
             tries += 1
             candidate = self.rng.choice(self.vocabulary)
-            if normalise_type(candidate) not in taken and self._far_from(candidate, anchors):
+            if normalise_type(candidate) not in taken and self._far_ones([candidate], anchors):
                 taken.add(normalise_type(candidate))
                 negatives.append(candidate)
         return own + negatives
@@ -229,24 +229,19 @@ class SpanCollator:
         return torch.nn.functional.normalize(self.type_vectors(names), dim=-1)
 
     def _far_ones(self, names: list[str], anchors: torch.Tensor | None) -> list[str]:
-        """The ``names`` whose type-tower cosine with every anchor is below ``negative_max_similarity``.
+        """The ``names`` whose type-tower cosine with every anchor is below ``negative_max_similarity``
+        (all of them when ``anchors`` is None: no filter).
 
-        Why (partial examples): a passage labelled in one pass with one type per mention
-        (BIO) calls a party "organization" and never "political party"; asking it
-        "political party" would teach that the party is none -- the zero-shot sets ask
-        exactly such kinds, and the model then answered the coarse type on every one.
+        Why it can also run on partial examples (``filter_partial_negatives``): a passage
+        labelled with one type per mention (BIO) calls a party "organization" and never
+        "political party", so asking it "political party" may teach that the party is none.
+        Run x8 found no gain from it (docs/benchmarks.md, Session 6), hence off by default.
         """
         if anchors is None or not names:
             return names
         vectors = torch.nn.functional.normalize(self.type_vectors(names), dim=-1)
         close = (vectors @ anchors.T).max(dim=1).values >= self.config.negative_max_similarity
         return [name for name, near in zip(names, close.tolist()) if not near]
-
-    def _far_from(self, candidate: str, anchors: torch.Tensor | None) -> bool:
-        if anchors is None:
-            return True
-        vector = torch.nn.functional.normalize(self.type_vectors([candidate])[0], dim=-1)
-        return bool((anchors @ vector).max() < self.config.negative_max_similarity)
 
     def case_view(self, chunk: Chunk) -> Chunk:
         """With probability ``lowercase_prob``, the chunk as all-lower-case text would give it.

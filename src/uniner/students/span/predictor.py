@@ -235,7 +235,7 @@ def kinds_of(names: Sequence[str], generic: set[str], similar: np.ndarray) -> di
     out = {}
     for g, name in enumerate(norm):
         if name in generic:
-            kinds = {j for j, other in enumerate(norm) if other not in generic and other != name and similar[g, j]}
+            kinds = {j for j, other in enumerate(norm) if other not in generic and similar[g, j]}
             if kinds:
                 out[g] = kinds
     return out
