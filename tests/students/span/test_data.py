@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -200,3 +202,31 @@ def test_collator_can_skip_a_partial_examples_negatives_close_to_its_own_types()
         asked = collator.asked_types(chunk)
         assert asked[0] == "location" and {"disease", "vehicle", "food"} <= set(asked)
         assert ({"city", "country"} & set(asked) == set()) == on  # kinds of "location" are no negatives when on
+
+
+def test_example_chunks_leave_held_types_out_but_keep_them_as_withheld():
+    ex = example("Ann took Aspirin in Oslo", [("Ann", "person"), ("Aspirin", "Drugs"), ("Oslo", "city")],
+                 labelled=frozenset({"person", "Drugs", "city", "river"}))
+    config = SpanConfig(max_width=4, train_max_tokens=64)
+    (chunk,) = example_chunks(ex, FakeTokenizer(), config, ["person", "drug", "city"], held=frozenset({"drug"}))
+    assert sorted(t for _, _, t in chunk.spans) == ["city", "person"]  # "Drugs" normalises to the held "drug"
+    assert chunk.withheld == ("Drugs",)
+    assert chunk.allowed == frozenset({"person", "city", "river"}) and chunk.label_set == []  # partial: no label set
+    (full,) = example_chunks(example("Ann took Aspirin", [("Ann", "person"), ("Aspirin", "drug")]), FakeTokenizer(),
+                             config, ["person", "drug", "city"], held=frozenset({"drug"}))
+    assert full.label_set == ["person", "city"] and full.withheld == ("drug",)
+    (unheld,) = example_chunks(ex, FakeTokenizer(), config, ["person"])
+    assert len(unheld.spans) == 3 and unheld.withheld == ()
+
+
+def test_collator_asks_no_vocabulary_negative_close_to_a_withheld_type():
+    vocab = ["city", "country", "disease", "vehicle", "food", "planet"]
+    config = SpanConfig(max_types_per_example=8, negative_max_similarity=0.5)
+    collator = SpanCollator(similar_vectors, 0, config, vocab, seed=1)
+    chunk = make_chunk(False)  # open vocabulary: filled up with vocabulary types
+    for withheld, expect_close in (((), True), (("location",), False)):
+        seen = set()
+        for _ in range(30):
+            seen.update(collator.asked_types(dataclasses.replace(chunk, withheld=withheld)))
+        assert ({"city", "country"} & seen != set()) == expect_close
+        assert "location" not in seen  # a withheld type is never asked

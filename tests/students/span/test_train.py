@@ -250,3 +250,56 @@ def test_loading_a_base_with_a_pooler_logs_no_load_report_and_restores_logging(t
         library.removeHandler(handler)
     assert not [r for r in records if "UNEXPECTED" in r.getMessage() or "LOAD REPORT" in r.getMessage()]
     assert hf_logging.get_verbosity() == before and hf_logging.is_progress_bar_enabled()
+
+
+def _typed_source(per_type: int, types: tuple[str, ...]):
+    """``per_type`` examples of each type (one mention each, and a person), vouched for all of them."""
+    from uniner.students.span.sources import Source
+    from uniner.types import Entity, Example
+
+    examples = []
+    for t in types:
+        for i in range(per_type):
+            text = f"Ann saw X{i} there."
+            ents = (Entity.from_source(text, 0, 3, "person"), Entity.from_source(text, 8, 8 + len(f"X{i}"), t))
+            examples.append(Example(f"{t}{i}", text, ents, "open", frozenset({"person", "river", *types})))
+    return Source("open", examples, [])
+
+
+def test_held_types_leave_training_form_the_unseen_dev_and_are_seeded():
+    from uniner.students.span.dev import split_held_types
+
+    types = ("gene", "metal", "poem", "ship")
+    sources = [_typed_source(80, types)]  # 80 mentions each (within 10-300); person has 320
+    config = SpanConfig(holdout_types=2, holdout_type_passages=3)
+    kept, held, pairs = split_held_types(sources, config)
+    assert len(held) == 2 and held <= set(types)  # "person" is too frequent to be held out
+    assert len(pairs) == 6 and len(kept[0].examples) == 320 - 6
+    assert not {e.id for e, _ in pairs} & {e.id for e in kept[0].examples}  # never trained on
+    for example, label_set in pairs:
+        assert {e.type for e in example.entities} <= held and label_set == sorted(held)
+        assert example.labelled_types == frozenset(held) and example.dataset == "unseen_open"
+    again = split_held_types(sources, config)
+    assert again[1] == held and [e.id for e, _ in again[2]] == [e.id for e, _ in pairs]  # train and export agree
+    assert len(split_held_types(sources, config.replace(holdout_lower=True))[2]) == 12
+    assert split_held_types(sources, SpanConfig())[1:] == (frozenset(), [])
+    with pytest.raises(ConfigError, match="only 4 types have 10-300 mentions; cannot hold out 5"):
+        split_held_types(sources, config.replace(holdout_types=5))
+
+
+def test_training_with_held_types_reports_the_unseen_dev_and_export_tunes_on_it(tiny_config, fixture_data, tmp_path,
+                                                                                monkeypatch):
+    from uniner.students.span import dev
+    from uniner.students.span.export import export
+
+    monkeypatch.setattr(dev, "HELD_TYPE_MENTIONS", (1, 8))  # only "company" (8 mentions; city, person 12)
+    out = tmp_path / "run"
+    overrides = tiny_overrides(tiny_config) | {"holdout_types": "1", "holdout_type_passages": "2"}
+    result = TRAINERS.get("span")(TrainRequest("span", (str(fixture_data),), out, max_steps=2, batch_size=2,
+                                               overrides=overrides))
+    assert "eval_unseen_f1" in result.metrics and "eval_unseen_f1@0.1" in result.metrics
+    info = json.loads((out / "train_data.json").read_text())
+    assert info["held_out_types"] == ["company"] and info["unseen_dev_examples"] == 2
+    assert info["train_examples"] + info["dev_examples"] == len(SENTENCES) - 2
+    chosen = export(out / "checkpoint-2", tmp_path / "shipped")["threshold"]
+    assert chosen["how"].startswith("best exact-span F1 on the unseen-type dev (1 types")

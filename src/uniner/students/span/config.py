@@ -81,6 +81,10 @@ class SpanConfig:
         "(e.g. pile_ner_391=150) and adds them to the transfer dev, asked their types plus negatives."))
     holdout_lower: bool = field(default=False, metadata=_h(
         "Also add a lower-cased copy of the holdout examples to the transfer dev."))
+    holdout_types: int = field(default=0, metadata=_h(
+        "Hold this many types with 10-300 training mentions (seeded) out of training: never asked, never a "
+        "negative. Passages of them form the unseen-type dev (eval_unseen_*), which tunes the exported threshold."))
+    holdout_type_passages: int = field(default=4, metadata=_h("Passages per held-out type taken into the unseen-type dev."))
     max_per_source: int = field(default=0, metadata=_h("Cap examples per source (0: no cap)."))
     source_caps: str = field(default="", metadata=_h("Per-source caps overriding max_per_source: 'name=N,name=N'."))
     threads: int = field(default=0, metadata=_h("torch CPU threads (0: torch's default)."))
@@ -114,6 +118,8 @@ class SpanConfig:
             raise ConfigError(f"negative_max_similarity must be in [-1, 1], got {self.negative_max_similarity}")
         if not -1.0 <= self.kind_min_similarity <= 1.0:
             raise ConfigError(f"kind_min_similarity must be in [-1, 1], got {self.kind_min_similarity}")
+        if self.holdout_types < 0 or self.holdout_type_passages < 1:
+            raise ConfigError("holdout_types must be >= 0 and holdout_type_passages >= 1")
         if self.dev_sets_max < 1:
             raise ConfigError(f"dev_sets_max must be >= 1, got {self.dev_sets_max}")
         if not 0.0 <= self.dev_fraction < 0.5:

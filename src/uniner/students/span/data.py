@@ -70,6 +70,7 @@ class Chunk:
     partial: bool
     allowed: frozenset[str] | None = None  # partial: the vouched-for types
     dropped: int = 0  # entities longer than max_width words
+    withheld: tuple[str, ...] = ()  # held-out types labelled here: never asked, but no negative may be close to them
 
     def as_feature(self) -> dict[str, Any]:
         # ``input_ids`` is what the Trainer's length-grouped sampler measures.
@@ -87,16 +88,28 @@ def label_sets(examples: Iterable[Example]) -> dict[str | None, list[str]]:
 
 
 def example_chunks(
-    example: Example, tokenizer: TokenizerLike, config: SpanConfig, label_set: Sequence[str]
+    example: Example, tokenizer: TokenizerLike, config: SpanConfig, label_set: Sequence[str],
+    held: frozenset[str] = frozenset(),
 ) -> list[Chunk]:
+    """The example as training chunks; types whose normalised name is in ``held`` are left out of it
+    (``holdout_types``): not positives, not in its label set, but kept as ``withheld`` so that
+    no vocabulary negative close to them is asked of it ("aspirin is no medication")."""
     words = split_words(example.text)
     if not len(words):
         return []
+    withheld: tuple[str, ...] = ()
+    allowed = example.labelled_types
+    if held:
+        withheld = tuple(sorted({e.type for e in example.entities if normalise_type(e.type) in held}))
+        example = dataclasses.replace(
+            example, entities=tuple(e for e in example.entities if normalise_type(e.type) not in held))
+        label_set = [t for t in label_set if normalise_type(t) not in held]
+        if allowed is not None:
+            allowed = frozenset(t for t in allowed if normalise_type(t) not in held)
     pieces = text_pieces(tokenizer, example.text, words)
     spans, dropped = _word_spans(example, words, config.max_width)
     bounds = _chunk_bounds([len(p) for p in pieces], spans, config.train_max_tokens - 2)
     chunks = []
-    allowed = example.labelled_types
     for start, end in bounds:
         enc = encode_words(pieces[start:end], words.cases[start:end], tokenizer.cls_token_id, tokenizer.sep_token_id)
         local = [(s - start, w, t) for s, w, t in spans if start <= s and s + w < end]
@@ -104,7 +117,7 @@ def example_chunks(
         chunks.append(
             Chunk(enc.input_ids, enc.case_ids, enc.word_first, enc.word_last, local, positives,
                   list(label_set) if allowed is None else [], allowed is not None,
-                  frozenset(allowed) if allowed is not None else None, dropped)
+                  frozenset(allowed) if allowed is not None else None, dropped, withheld)
         )
     return chunks
 
@@ -212,7 +225,7 @@ class SpanCollator:
         pool = [t for t in chunk.label_set if normalise_type(t) not in taken]
         negatives = self.rng.sample(pool, min(len(pool), room - budget))
         taken.update(normalise_type(t) for t in negatives)
-        anchors = self._unit_vectors(list(dict.fromkeys([*own, *chunk.label_set])))
+        anchors = self._unit_vectors(list(dict.fromkeys([*own, *chunk.label_set, *chunk.withheld])))
         wanted, tries = len(negatives) + budget, 0
         while len(negatives) < wanted and self.vocabulary and tries < 4 * budget:
             tries += 1

@@ -12,12 +12,14 @@ never in the training sources, so they never steer model selection.
 
 from __future__ import annotations
 
+import dataclasses
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from uniner.errors import ConfigError
 from uniner.students.span.config import SpanConfig
 from uniner.students.span.data import normalise_type
 from uniner.students.span.sources import Source, cap_and_split, load_sources
@@ -36,17 +38,84 @@ class RunData:
     train: list[Pair]
     dev: list[Pair]  # the held-out slice of the training sources
     transfer: list[Pair]  # the transfer dev sets and the holdout examples
-    vocabulary: list[str]  # every type of a training entity
+    vocabulary: list[str]  # every type of a training entity, held-out types excepted
+    held: frozenset[str] = frozenset()  # normalised names of the held-out types (``holdout_types``)
+    unseen: list[Pair] = field(default_factory=list)  # the unseen-type dev: passages of the held-out types
+
+    @property
+    def held_names(self) -> list[str]:
+        """The held-out types as the unseen-type dev asks them."""
+        return sorted({e.type for example, _ in self.unseen for e in example.entities})
 
 
 def run_data(config: SpanConfig, data: Sequence[str], data_dir: Any) -> RunData:
     """Read ``data`` and split it by ``config``; every choice is seeded, so the same config gives the same split."""
     sources, open_dev = split_holdout(load_sources(data, data_dir), config)
     transfer = transfer_pairs(config, data_dir, [s.spec for s in sources]) + open_dev  # its checks fail fast
+    sources, held, unseen = split_held_types(sources, config)
     train, dev = cap_and_split(sources, config.max_per_source, config.dev_fraction, config.dev_max, config.seed,
                                config.caps())
-    vocabulary = sorted({e.type for example, _ in train for e in example.entities})
-    return RunData(sources, train, dev, transfer, vocabulary)
+    vocabulary = sorted({e.type for example, _ in train for e in example.entities if normalise_type(e.type) not in held})
+    return RunData(sources, train, dev, transfer, vocabulary, held, unseen)
+
+
+#: Types asked per unseen-type dev passage: the zero-shot sets ask 8-16 per sentence.
+UNSEEN_ASKED = 12
+#: Mention counts between which a type may be held out: frequent enough to have been learnt
+#: (the zero-shot sets' types have 0-5 training mentions), not so frequent that losing it hurts.
+HELD_TYPE_MENTIONS = (10, 300)
+
+
+def split_held_types(sources: Sequence[Source], config: SpanConfig) -> tuple[list[Source], frozenset[str], list[Pair]]:
+    """Choose ``config.holdout_types`` types to keep out of training and take passages of them into a dev.
+
+    Returns (the sources without those passages, the held types' normalised names, the unseen-type
+    dev pairs). Why: the transfer dev asks types the model trained on, and its best threshold (0.25)
+    is higher than the one the zero-shot sets want, whose types it never saw (docs/benchmarks.md,
+    Session 7). A dev passage keeps only its held-out mentions, is asked them and other held-out
+    types (its label set), and is copied lower-cased when ``holdout_lower`` is set. Training never
+    sees the held types: ``example_chunks`` drops them from every other passage.
+    """
+    if not config.holdout_types:
+        return list(sources), frozenset(), []
+    counts: Counter[str] = Counter(normalise_type(e.type) for s in sources for x in s.examples for e in x.entities)
+    low, high = HELD_TYPE_MENTIONS
+    eligible = sorted(t for t, n in counts.items() if low <= n <= high)
+    if len(eligible) < config.holdout_types:
+        raise ConfigError(f"holdout_types: only {len(eligible)} types have {low}-{high} mentions; "
+                          f"cannot hold out {config.holdout_types}")
+    rng = random.Random(config.seed + 5)
+    held = frozenset(rng.sample(eligible, config.holdout_types))
+    having: dict[str, list[tuple[int, int]]] = defaultdict(list)  # held type -> (source, example) positions
+    for s, source in enumerate(sources):
+        for i, example in enumerate(source.examples):
+            for name in {normalise_type(e.type) for e in example.entities} & held:
+                having[name].append((s, i))
+    taken: dict[tuple[int, int], None] = {}
+    for name in sorted(held):
+        places = [p for p in having[name] if p not in taken]
+        rng.shuffle(places)
+        taken.update(dict.fromkeys(places[: config.holdout_type_passages]))
+    spellings = Counter(e.type for s, i in taken for e in sources[s].examples[i].entities if normalise_type(e.type) in held)
+    spelling: dict[str, str] = {}  # one name per held type ("Drug", "drugs" -> "drug"): a dev asks no type twice
+    for name, _ in sorted(spellings.items(), key=lambda item: (-item[1], item[0])):
+        spelling.setdefault(normalise_type(name), name)
+    label_set = sorted(spelling.values())
+    pairs: list[Pair] = []
+    for s, i in taken:
+        example = sources[s].examples[i]
+        only = tuple(dataclasses.replace(e, type=spelling[normalise_type(e.type)])
+                     for e in example.entities if normalise_type(e.type) in held)
+        vouched = None if example.labelled_types is None else frozenset(
+            spelling[normalise_type(t)] for t in example.labelled_types if normalise_type(t) in spelling)
+        kept = Example(example.id, example.text, only, f"unseen_{example.dataset}", vouched)
+        pairs.append((kept, label_set))
+        low_copy = lowercased(kept) if config.holdout_lower else None
+        if low_copy is not None:
+            pairs.append((low_copy, label_set))
+    remaining = [Source(source.spec, [x for i, x in enumerate(source.examples) if (s, i) not in taken], source.label_set)
+                 for s, source in enumerate(sources)]
+    return remaining, held, pairs
 
 
 @dataclass
@@ -54,11 +123,13 @@ class DevSet:
     groups: dict[tuple[str, ...], list[Example]]
 
     @classmethod
-    def build(cls, pairs: Sequence[Pair], config: SpanConfig, vocabulary: Sequence[str]) -> DevSet:
+    def build(cls, pairs: Sequence[Pair], config: SpanConfig, vocabulary: Sequence[str], cap: int | None = None) -> DevSet:
+        """``cap``: types asked per example (default ``max_types_per_example``)."""
         rng = random.Random(config.seed + 1)
         groups: dict[tuple[str, ...], list[Example]] = defaultdict(list)
         for example, label_set in pairs:
-            groups[tuple(asked_types(example, label_set, config.max_types_per_example, vocabulary, rng))].append(example)
+            asked = asked_types(example, label_set, cap or config.max_types_per_example, vocabulary, rng)
+            groups[tuple(asked)].append(example)
         return cls(dict(groups))
 
     def evaluate(self, model: Any, tokenizer: Any, threshold: float = 0.5,
@@ -113,8 +184,6 @@ def transfer_pairs(config: SpanConfig, data_dir: Any, training_specs: Sequence[s
     queries are all lower-case; a dev of capitalised text alone picks a threshold that
     finds nothing there).
     """
-    from uniner.errors import ConfigError
-
     trained = {spec.partition(":")[0] for spec in training_specs}
     for spec in config.dev_set_specs():  # checked before anything is read
         if spec.partition(":")[0] in trained:
@@ -144,8 +213,6 @@ def split_holdout(sources: Sequence[Source], config: SpanConfig) -> tuple[list[S
     plus negatives from the teacher's type list are closer to that, and never trained on.
     The choice is seeded and made before any cap, so training and export agree on it.
     """
-    from uniner.errors import ConfigError
-
     wanted = config.holdouts()
     unknown = sorted(set(wanted) - {s.spec for s in sources})
     if unknown:

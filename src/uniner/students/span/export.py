@@ -48,12 +48,9 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
     if dev_sets is not None:
         predictor.model.span_config = predictor.config = predictor.config.replace(dev_sets=dev_sets)
     if tune and manifest.get("training"):
-        threshold, multi_label, f1 = tune_threshold(predictor, manifest["training"]["data"], data_dir)
+        threshold, multi_label, f1, how = tune_threshold(predictor, manifest["training"]["data"], data_dir)
         predictor.model.span_config = predictor.config = predictor.config.replace(
             threshold=threshold, multi_label=multi_label)
-        held_out = ",".join(filter(None, (predictor.config.dev_sets, predictor.config.holdout)))
-        how = (f"best exact-span F1 on the transfer dev {held_out}" if held_out
-               else "best exact-span F1 on the run's held-out dev slice of its training sources")
         extra["threshold"] = {"value": threshold, "multi_label": multi_label, "dev_f1": f1, "how": how}
     staging = output.with_name(output.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
@@ -120,23 +117,31 @@ def _manifest(checkpoint: Path) -> dict[str, Any]:
 
 def tune_threshold(
     predictor: SpanPredictor, data: list[str], data_dir: Path | None
-) -> tuple[float, bool, dict[str, float]]:
+) -> tuple[float, bool, dict[str, float], str]:
     """Rebuild the run's dev data (same sources, caps and seed); pick the best threshold and decoding on it.
 
-    Returns (threshold, multi_label, F1 of every setting tried, keyed ``"single@0.3"`` / ``"multi@0.3"``).
+    Returns (threshold, multi_label, F1 of every setting tried, keyed ``"single@0.3"`` /
+    ``"multi@0.3"``, which dev it was).
 
-    The transfer dev sets (``dev_sets``) when the run had them -- unseen sets asked all
-    their types, the setting the threshold is for -- else the training sources' dev slice.
+    The first the run has of: the unseen-type dev (``holdout_types``: types never trained
+    on, as the zero-shot sets ask); the transfer dev (``dev_sets``, ``holdout``: passages
+    never trained on, asked trained types); the training sources' dev slice.
     The zero-shot benchmark sets play no part in it.
     """
-    from uniner.students.span.dev import DevSet, run_data
+    from uniner.students.span.dev import UNSEEN_ASKED, DevSet, run_data
 
     config = predictor.config
     split = run_data(config, data, data_dir)
-    dev = split.transfer or split.dev
-    if not dev:
+    held_out = ",".join(filter(None, (config.dev_sets, config.holdout)))
+    if split.unseen:
+        dev_set = DevSet.build(split.unseen, config, split.held_names, UNSEEN_ASKED)
+        how = f"best exact-span F1 on the unseen-type dev ({len(split.held)} types held out of training)"
+    elif split.transfer or split.dev:
+        dev_set = DevSet.build(split.transfer or split.dev, config, split.vocabulary)
+        how = (f"best exact-span F1 on the transfer dev {held_out}" if split.transfer
+               else "best exact-span F1 on the run's held-out dev slice of its training sources")
+    else:
         raise ConfigError("the run has no dev data to tune the threshold on")
-    dev_set = DevSet.build(dev, config, split.vocabulary)
     scores: dict[str, float] = {}
     best: tuple[float, float, bool] | None = None
     for multi_label, (threshold, f1) in dev_set.best_thresholds(predictor.model, predictor.tokenizer, THRESHOLDS).items():
@@ -144,7 +149,7 @@ def tune_threshold(
         if best is None or f1[threshold] > best[0]:
             best = (f1[threshold], threshold, multi_label)
     assert best is not None
-    return best[1], best[2], scores
+    return best[1], best[2], scores, how
 
 
 def _dev_scores(checkpoint: Path, step: int | None) -> dict[str, float]:

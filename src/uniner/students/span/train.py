@@ -23,7 +23,7 @@ from uniner.errors import ConfigError
 from uniner.provenance import provenance
 from uniner.students.span.config import CONFIG_FILE, WEIGHT_SHAPING, SpanConfig
 from uniner.students.span.data import ChunkDataset, SpanCollator, TypeVectors, example_chunks
-from uniner.students.span.dev import DevSet, run_data
+from uniner.students.span.dev import UNSEEN_ASKED, DevSet, run_data
 from uniner.students.span.model import SpanModel, load_base
 from uniner.students.span.predictor import save_model_dir, write_model_files
 from uniner.students.trainers import TRAINERS, TrainRequest, TrainResult
@@ -57,11 +57,12 @@ def resolve_config(request: TrainRequest) -> SpanConfig:
 
 class SpanTrainer(Trainer):
     def __init__(self, *args: Any, span_config: SpanConfig, dev: DevSet | None, transfer: DevSet | None = None,
-                 **kwargs: Any):
+                 unseen: DevSet | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.span_config = span_config
         self.dev = dev
         self.transfer = transfer
+        self.unseen = unseen
 
     def create_optimizer(self, model: Any = None) -> torch.optim.Optimizer:
         if self.optimizer is None:
@@ -89,6 +90,9 @@ class SpanTrainer(Trainer):
         if self.transfer is not None:
             scores = self.transfer.evaluate(self.model, self.processing_class, also=(0.2, 0.3, 0.4))
             metrics.update({f"{metric_key_prefix}_transfer_{k}": v for k, v in scores.items()})
+        if self.unseen is not None:  # reported, not selecting: its threshold is what export tunes on it
+            scores = self.unseen.evaluate(self.model, self.processing_class, threshold=0.25, also=(0.1, 0.15, 0.2, 0.3))
+            metrics.update({f"{metric_key_prefix}_unseen_{k}": v for k, v in scores.items()})
         self.model.train()
         metrics[f"{metric_key_prefix}_runtime"] = round(time.monotonic() - started, 1)
         self.log(metrics)
@@ -133,7 +137,7 @@ def train_span(request: TrainRequest) -> TrainResult:
     request.output.mkdir(parents=True, exist_ok=True)
     data = run_data(config, request.data, request.data_dir)
     model, tokenizer = load_base(config)
-    chunks = [c for ex, labels in data.train for c in example_chunks(ex, tokenizer, config, labels)]
+    chunks = [c for ex, labels in data.train for c in example_chunks(ex, tokenizer, config, labels, data.held)]
     if not chunks:
         raise ConfigError("the training sources hold no usable text")
     vocabulary = data.vocabulary
@@ -142,9 +146,11 @@ def train_span(request: TrainRequest) -> TrainResult:
     collator = SpanCollator(type_vectors, tokenizer.pad_token_id, config, vocabulary, seed=config.seed)
     dev = DevSet.build(data.dev, config, vocabulary) if data.dev else None
     transfer = DevSet.build(data.transfer, config, vocabulary) if data.transfer else None
+    unseen = DevSet.build(data.unseen, config, data.held_names, UNSEEN_ASKED) if data.unseen else None
     data_info = {"data": list(request.data), "sources": {s.spec: len(s.examples) for s in data.sources},
                  "train_examples": len(data.train), "train_chunks": len(chunks), "dev_examples": len(data.dev),
-                 "transfer_dev_examples": len(data.transfer)}
+                 "transfer_dev_examples": len(data.transfer), "unseen_dev_examples": len(data.unseen),
+                 "held_out_types": data.held_names}
     config.save(request.output)
     (request.output / "train_data.json").write_text(json.dumps(data_info, indent=2) + "\n", encoding="utf-8")
     # The transfer dev (held-out sets, held-out types) selects the checkpoint when there is one:
@@ -153,7 +159,7 @@ def train_span(request: TrainRequest) -> TrainResult:
     trainer = SpanTrainer(
         model=model, args=_arguments(request.output, config, best), train_dataset=ChunkDataset(chunks),
         eval_dataset=ChunkDataset(chunks[:1]) if best else None, data_collator=collator,
-        processing_class=tokenizer, span_config=config, dev=dev, transfer=transfer,
+        processing_class=tokenizer, span_config=config, dev=dev, transfer=transfer, unseen=unseen,
         callbacks=[TimedCheckpoints(config.save_minutes), ModelFiles(model, tokenizer, {"training": data_info})],
     )
     resume = request.resume and any(request.output.glob("checkpoint-*"))
