@@ -272,17 +272,18 @@ def test_held_types_leave_training_form_the_unseen_dev_and_are_seeded():
     types = ("gene", "metal", "poem", "ship")
     sources = [_typed_source(80, types)]  # 80 mentions each (within 10-300); person has 320
     config = SpanConfig(holdout_types=2, holdout_type_passages=3)
-    kept, held, pairs = split_held_types(sources, config)
+    kept, held, pairs, context = split_held_types(sources, config)
     assert len(held) == 2 and held <= set(types)  # "person" is too frequent to be held out
     assert len(pairs) == 6 and len(kept[0].examples) == 320 - 6
     assert not {e.id for e, _ in pairs} & {e.id for e in kept[0].examples}  # never trained on
     for example, label_set in pairs:
         assert {e.type for e in example.entities} <= held and label_set == sorted(held)
         assert example.labelled_types == frozenset(held) and example.dataset == "unseen_open"
+        assert context[example.id] == ("person",)  # its other types, which unseen_dev keeps negatives from
     again = split_held_types(sources, config)
     assert again[1] == held and [e.id for e, _ in again[2]] == [e.id for e, _ in pairs]  # train and export agree
     assert len(split_held_types(sources, config.replace(holdout_lower=True))[2]) == 12
-    assert split_held_types(sources, SpanConfig())[1:] == (frozenset(), [])
+    assert split_held_types(sources, SpanConfig())[1:] == (frozenset(), [], {})
     with pytest.raises(ConfigError, match="only 4 types have 10-300 mentions; cannot hold out 5"):
         split_held_types(sources, config.replace(holdout_types=5))
 
@@ -303,3 +304,27 @@ def test_training_with_held_types_reports_the_unseen_dev_and_export_tunes_on_it(
     assert info["train_examples"] + info["dev_examples"] == len(SENTENCES) - 2
     chosen = export(out / "checkpoint-2", tmp_path / "shipped")["threshold"]
     assert chosen["how"].startswith("best exact-span F1 on the unseen-type dev (1 types")
+
+
+def test_unseen_dev_asks_an_open_passage_no_held_type_close_to_its_other_types():
+    from uniner.students.span.dev import RunData, unseen_dev
+    from uniner.types import Entity, Example
+
+    axis = {"city": 0, "location": 0, "metal": 1, "poem": 2, "ship": 3, "vehicle": 4}
+
+    def vectors(names):  # "city" and "location" point one way, every other type its own
+        return torch.stack([torch.nn.functional.one_hot(torch.tensor(axis[n]), 8).float() for n in names])
+
+    text = "Ann saw Oslo and a ship."
+    held = ["city", "metal", "poem", "ship"]
+    ents = (Entity.from_source(text, 8, 12, "city"),)
+    open_one = Example("open/1", text, ents, "unseen_open", None)
+    vouched = Example("part/2", text, ents, "unseen_part", frozenset(held))
+    data = RunData([], [], [], [], [], frozenset(held), [(open_one, held), (vouched, held)],
+                   {"open/1": ("location", "vehicle"), "part/2": ("location",)})
+    config = SpanConfig(negative_max_similarity=0.5)
+    asked = {e.id: types for types, examples in unseen_dev(data, config, vectors).groups.items() for e in examples}
+    assert asked == {"open/1": ("city", "metal", "poem", "ship"), "part/2": ("city", "metal", "poem", "ship")}
+    data.unseen_context["open/1"] = ("location", "vehicle", "ship")  # now "ship" is one of its own other types
+    asked = {e.id: types for types, examples in unseen_dev(data, config, vectors).groups.items() for e in examples}
+    assert asked["open/1"] == ("city", "metal", "poem") and asked["part/2"] == ("city", "metal", "poem", "ship")

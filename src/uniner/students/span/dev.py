@@ -15,9 +15,11 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import torch
 
 from uniner.errors import ConfigError
 from uniner.students.span.config import SpanConfig
@@ -41,22 +43,45 @@ class RunData:
     vocabulary: list[str]  # every type of a training entity, held-out types excepted
     held: frozenset[str] = frozenset()  # normalised names of the held-out types (``holdout_types``)
     unseen: list[Pair] = field(default_factory=list)  # the unseen-type dev: passages of the held-out types
+    unseen_context: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dev passage id -> its other types
 
     @property
     def held_names(self) -> list[str]:
         """The held-out types as the unseen-type dev asks them."""
-        return sorted({e.type for example, _ in self.unseen for e in example.entities})
+        return sorted({name for _, label_set in self.unseen for name in label_set})
 
 
 def run_data(config: SpanConfig, data: Sequence[str], data_dir: Any) -> RunData:
     """Read ``data`` and split it by ``config``; every choice is seeded, so the same config gives the same split."""
     sources, open_dev = split_holdout(load_sources(data, data_dir), config)
     transfer = transfer_pairs(config, data_dir, [s.spec for s in sources]) + open_dev  # its checks fail fast
-    sources, held, unseen = split_held_types(sources, config)
+    sources, held, unseen, context = split_held_types(sources, config)
     train, dev = cap_and_split(sources, config.max_per_source, config.dev_fraction, config.dev_max, config.seed,
                                config.caps())
     vocabulary = sorted({e.type for example, _ in train for e in example.entities if normalise_type(e.type) not in held})
-    return RunData(sources, train, dev, transfer, vocabulary, held, unseen)
+    return RunData(sources, train, dev, transfer, vocabulary, held, unseen, context)
+
+
+def unseen_dev(data: RunData, config: SpanConfig, type_vectors: Callable[[Sequence[str]], torch.Tensor]) -> DevSet:
+    """The unseen-type dev, asked by the training rule for negatives (``type_vectors``: the frozen type tower).
+
+    A passage labelled for a list of types (partial) is asked the held types of that list. A
+    fully labelled open passage is not asked a held type close to one of its other types
+    (cosine >= ``negative_max_similarity``): its teacher may have called its medical problems
+    "disease", so "medical problem" is no negative for it, and a found one no false positive.
+    """
+    names = data.held_names
+    unit = torch.nn.functional.normalize(type_vectors(names), dim=-1)
+    pairs: list[Pair] = []
+    for example, label_set in data.unseen:
+        context = data.unseen_context.get(example.id.removesuffix(":lower"), ())
+        if example.labelled_types is None and context and config.negative_max_similarity < 1.0:
+            anchors = torch.nn.functional.normalize(type_vectors(list(context)), dim=-1)
+            close = ((unit @ anchors.T).max(dim=1).values >= config.negative_max_similarity).tolist()
+            own = {e.type for e in example.entities}  # kept: an empty label set would mean "open" to asked_types
+            label_set = [name for name, near in zip(names, close) if not near or name in own]
+        pairs.append((example, label_set))
+    return DevSet.build(pairs, config, names, UNSEEN_ASKED)
 
 
 #: Types asked per unseen-type dev passage: the zero-shot sets ask 8-16 per sentence.
@@ -66,18 +91,20 @@ UNSEEN_ASKED = 12
 HELD_TYPE_MENTIONS = (10, 300)
 
 
-def split_held_types(sources: Sequence[Source], config: SpanConfig) -> tuple[list[Source], frozenset[str], list[Pair]]:
+def split_held_types(
+    sources: Sequence[Source], config: SpanConfig
+) -> tuple[list[Source], frozenset[str], list[Pair], dict[str, tuple[str, ...]]]:
     """Choose ``config.holdout_types`` types to keep out of training and take passages of them into a dev.
 
     Returns (the sources without those passages, the held types' normalised names, the unseen-type
-    dev pairs). Why: the transfer dev asks types the model trained on, and its best threshold (0.25)
+    dev pairs, each dev passage's other types by id: ``unseen_dev`` keeps negatives away from them). Why: the transfer dev asks types the model trained on, and its best threshold (0.25)
     is higher than the one the zero-shot sets want, whose types it never saw (docs/benchmarks.md,
     Session 7). A dev passage keeps only its held-out mentions, is asked them and other held-out
     types (its label set), and is copied lower-cased when ``holdout_lower`` is set. Training never
     sees the held types: ``example_chunks`` drops them from every other passage.
     """
     if not config.holdout_types:
-        return list(sources), frozenset(), []
+        return list(sources), frozenset(), [], {}
     counts: Counter[str] = Counter(normalise_type(e.type) for s in sources for x in s.examples for e in x.entities)
     low, high = HELD_TYPE_MENTIONS
     eligible = sorted(t for t, n in counts.items() if low <= n <= high)
@@ -102,20 +129,22 @@ def split_held_types(sources: Sequence[Source], config: SpanConfig) -> tuple[lis
         spelling.setdefault(normalise_type(name), name)
     label_set = sorted(spelling.values())
     pairs: list[Pair] = []
+    context: dict[str, tuple[str, ...]] = {}
     for s, i in taken:
         example = sources[s].examples[i]
         only = tuple(dataclasses.replace(e, type=spelling[normalise_type(e.type)])
                      for e in example.entities if normalise_type(e.type) in held)
         vouched = None if example.labelled_types is None else frozenset(
             spelling[normalise_type(t)] for t in example.labelled_types if normalise_type(t) in spelling)
-        kept = Example(example.id, example.text, only, f"unseen_{example.dataset}", vouched)
+        kept = Example(f"{example.dataset}/{example.id}", example.text, only, f"unseen_{example.dataset}", vouched)
+        context[kept.id] = tuple(dict.fromkeys(e.type for e in example.entities if normalise_type(e.type) not in held))
         pairs.append((kept, label_set))
         low_copy = lowercased(kept) if config.holdout_lower else None
         if low_copy is not None:
             pairs.append((low_copy, label_set))
     remaining = [Source(source.spec, [x for i, x in enumerate(source.examples) if (s, i) not in taken], source.label_set)
                  for s, source in enumerate(sources)]
-    return remaining, held, pairs
+    return remaining, held, pairs, context
 
 
 @dataclass

@@ -128,13 +128,14 @@ def tune_threshold(
     never trained on, asked trained types); the training sources' dev slice.
     The zero-shot benchmark sets play no part in it.
     """
-    from uniner.students.span.dev import UNSEEN_ASKED, DevSet, run_data
+    from uniner.students.span.data import TypeVectors
+    from uniner.students.span.dev import DevSet, run_data, unseen_dev
 
     config = predictor.config
     split = run_data(config, data, data_dir)
     held_out = ",".join(filter(None, (config.dev_sets, config.holdout)))
     if split.unseen:
-        dev_set = DevSet.build(split.unseen, config, split.held_names, UNSEEN_ASKED)
+        dev_set = unseen_dev(split, config, TypeVectors(predictor.model, predictor.tokenizer))
         how = f"best exact-span F1 on the unseen-type dev ({len(split.held)} types held out of training)"
     elif split.transfer or split.dev:
         dev_set = DevSet.build(split.transfer or split.dev, config, split.vocabulary)

@@ -23,7 +23,7 @@ from uniner.errors import ConfigError
 from uniner.provenance import provenance
 from uniner.students.span.config import CONFIG_FILE, WEIGHT_SHAPING, SpanConfig
 from uniner.students.span.data import ChunkDataset, SpanCollator, TypeVectors, example_chunks
-from uniner.students.span.dev import UNSEEN_ASKED, DevSet, run_data
+from uniner.students.span.dev import DevSet, run_data, unseen_dev
 from uniner.students.span.model import SpanModel, load_base
 from uniner.students.span.predictor import save_model_dir, write_model_files
 from uniner.students.trainers import TRAINERS, TrainRequest, TrainResult
@@ -146,7 +146,7 @@ def train_span(request: TrainRequest) -> TrainResult:
     collator = SpanCollator(type_vectors, tokenizer.pad_token_id, config, vocabulary, seed=config.seed)
     dev = DevSet.build(data.dev, config, vocabulary) if data.dev else None
     transfer = DevSet.build(data.transfer, config, vocabulary) if data.transfer else None
-    unseen = DevSet.build(data.unseen, config, data.held_names, UNSEEN_ASKED) if data.unseen else None
+    unseen = unseen_dev(data, config, type_vectors) if data.unseen else None
     data_info = {"data": list(request.data), "sources": {s.spec: len(s.examples) for s in data.sources},
                  "train_examples": len(data.train), "train_chunks": len(chunks), "dev_examples": len(data.dev),
                  "transfer_dev_examples": len(data.transfer), "unseen_dev_examples": len(data.unseen),
