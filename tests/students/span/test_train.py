@@ -310,7 +310,7 @@ def test_unseen_dev_asks_an_open_passage_no_held_type_close_to_its_other_types()
     from uniner.students.span.dev import RunData, unseen_dev
     from uniner.types import Entity, Example
 
-    axis = {"city": 0, "location": 0, "metal": 1, "poem": 2, "ship": 3, "vehicle": 4}
+    axis = {"city": 0, "location": 0, "metal": 1, "poem": 2, "ship": 3, "vehicle": 4, "town": 0}
 
     def vectors(names):  # "city" and "location" point one way, every other type its own
         return torch.stack([torch.nn.functional.one_hot(torch.tensor(axis[n]), 8).float() for n in names])
@@ -328,3 +328,7 @@ def test_unseen_dev_asks_an_open_passage_no_held_type_close_to_its_other_types()
     data.unseen_context["open/1"] = ("location", "vehicle", "ship")  # now "ship" is one of its own other types
     asked = {e.id: types for types, examples in unseen_dev(data, config, vectors).groups.items() for e in examples}
     assert asked["open/1"] == ("city", "metal", "poem") and asked["part/2"] == ("city", "metal", "poem", "ship")
+    data.unseen.append((Example("open/3", text, ents, "unseen_open", None), [*held, "town"]))
+    data.unseen_context["open/3"] = ()
+    asked = {e.id: types for types, examples in unseen_dev(data, config, vectors).groups.items() for e in examples}
+    assert asked["open/3"] == ("city", "metal", "poem", "ship")  # "town" is too close to its own "city"

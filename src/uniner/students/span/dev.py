@@ -66,19 +66,20 @@ def unseen_dev(data: RunData, config: SpanConfig, type_vectors: Callable[[Sequen
     """The unseen-type dev, asked by the training rule for negatives (``type_vectors``: the frozen type tower).
 
     A passage labelled for a list of types (partial) is asked the held types of that list. A
-    fully labelled open passage is not asked a held type close to one of its other types
-    (cosine >= ``negative_max_similarity``): its teacher may have called its medical problems
-    "disease", so "medical problem" is no negative for it, and a found one no false positive.
+    fully labelled open passage is not asked a held type close to one of its own types or its
+    other types (cosine >= ``negative_max_similarity``): its teacher may have called its medical
+    problems "disease", and its "device" is no negative "electronic device".
     """
     names = data.held_names
     unit = torch.nn.functional.normalize(type_vectors(names), dim=-1)
     pairs: list[Pair] = []
     for example, label_set in data.unseen:
-        context = data.unseen_context.get(example.id.removesuffix(":lower"), ())
-        if example.labelled_types is None and context and config.negative_max_similarity < 1.0:
-            anchors = torch.nn.functional.normalize(type_vectors(list(context)), dim=-1)
+        own = example.types_present()
+        if example.labelled_types is None and config.negative_max_similarity < 1.0:
+            context = data.unseen_context.get(example.id.removesuffix(":lower"), ())
+            anchors = torch.nn.functional.normalize(type_vectors([*own, *context]), dim=-1)
             close = ((unit @ anchors.T).max(dim=1).values >= config.negative_max_similarity).tolist()
-            own = {e.type for e in example.entities}  # kept: an empty label set would mean "open" to asked_types
+            # its own types stay in: an empty label set would mean "open" to asked_types
             label_set = [name for name, near in zip(names, close) if not near or name in own]
         pairs.append((example, label_set))
     return DevSet.build(pairs, config, names, UNSEEN_ASKED)
