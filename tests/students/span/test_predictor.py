@@ -190,3 +190,43 @@ def test_megabyte_text_is_processed_in_windows(predictor):
     assert windows[-1].own_end == len(words) and max(len(e.input_ids) for e in encoded) <= 32
     (ents,) = predictor.predict([text[:20000]], TYPES)  # the full megabyte runs in the integration test
     assert all(text[e.start : e.end] == e.text for e in ents)
+
+
+def test_types_the_model_hardly_trained_on_get_the_unseen_threshold(predictor, monkeypatch):
+    import uniner.students.span.predictor as module
+
+    def score(self, encoded, type_vectors, threshold):  # word 0: person 0.4; word 2: gene 0.2; word 4: person 0.7
+        out = []
+        for e in encoded:
+            grid = np.zeros((e.n_words, self.config.max_width, 2), dtype=np.float32)
+            grid[0, 0, 0], grid[2, 0, 1], grid[4, 0, 0] = 0.4, 0.2, 0.7
+            out.append(module.candidates_from_scores(grid, threshold, n_words=e.n_words))
+        return out
+
+    monkeypatch.setattr(module.SpanPredictor, "_score", score)
+    text, types = ["Ann has BRCA1 and Bob"], ["person", "gene"]
+    found = lambda **kw: [(e.text, e.type) for e in predictor.predict(text, types, **kw)[0]]
+    predictor.type_counts = {"person": 50, "gene": 9}
+    assert predictor.thresholds_for(types) == [0.45, 0.45] and found() == [("Bob", "person")]  # unseen_threshold 0: off
+    predictor.unseen_threshold = 0.1
+    assert predictor.thresholds_for(types) == [0.45, 0.1]  # 9 < known_min_mentions (10)
+    assert found() == [("BRCA1", "gene"), ("Bob", "person")]  # Ann (person, 0.4) stays below the known threshold
+    assert found(threshold=0.3) == [("Ann", "person"), ("Bob", "person")]  # a given threshold is for every type
+    assert predictor.thresholds_for(["person", "protein"]) == [0.45, 0.1]  # no count at all: unseen
+    predictor.type_counts = {}
+    assert predictor.thresholds_for(types) == [0.45, 0.45]  # no counts: nothing is known to be unseen
+
+
+def test_type_counts_and_unseen_threshold_round_trip_and_a_given_threshold_turns_it_off(predictor, tmp_path):
+    predictor.model.span_config = predictor.config = predictor.config.replace(unseen_threshold=0.05)
+    predictor.type_counts = {"person": 50}
+    predictor.save_pretrained(tmp_path / "m")
+    loaded = SpanPredictor.from_pretrained(tmp_path / "m")
+    assert loaded.type_counts == {"person": 50} and loaded.unseen_threshold == 0.05
+    assert loaded.thresholds_for(["person", "gene"]) == [loaded.threshold, 0.05]
+    fixed = SpanPredictor.from_pretrained(tmp_path / "m", threshold=0.3)
+    assert fixed.thresholds_for(["person", "gene"]) == [0.3, 0.3]
+    both = SpanPredictor.from_pretrained(tmp_path / "m", threshold=0.3, unseen_threshold=0.1)
+    assert both.thresholds_for(["person", "gene"]) == [0.3, 0.1]
+    with pytest.raises(ConfigError, match="unseen_threshold must be in"):
+        SpanPredictor.from_pretrained(tmp_path / "m", unseen_threshold=1.5)

@@ -302,8 +302,15 @@ def test_training_with_held_types_reports_the_unseen_dev_and_export_tunes_on_it(
     info = json.loads((out / "train_data.json").read_text())
     assert info["held_out_types"] == ["company"] and info["unseen_dev_examples"] == 2
     assert info["train_examples"] + info["dev_examples"] == len(SENTENCES) - 2
-    chosen = export(out / "checkpoint-2", tmp_path / "shipped")["threshold"]
-    assert chosen["how"].startswith("best exact-span F1 on the unseen-type dev (1 types")
+    info = export(out / "checkpoint-2", tmp_path / "shipped")
+    assert info["threshold"]["how"].startswith("best exact-span F1 on the run's held-out dev slice")
+    unseen = info["unseen_threshold"]
+    assert unseen["how"].startswith("best exact-span F1 on the unseen-type dev (1 types")
+    assert unseen["dev_f1"][f"{unseen['value']:g}"] == max(unseen["dev_f1"].values())
+    shipped = SpanPredictor.from_pretrained(tmp_path / "shipped")
+    assert shipped.unseen_threshold == unseen["value"] and shipped.config.unseen_threshold == unseen["value"]
+    assert set(shipped.type_counts) == {"city", "person"} and min(shipped.type_counts.values()) > 0
+    # "company" was held out: no training mention, so it gets the unseen threshold
 
 
 def test_unseen_dev_asks_an_open_passage_no_held_type_close_to_its_other_types():

@@ -41,6 +41,11 @@ class SpanConfig:
     threshold: float = field(default=0.5, metadata=_h("Default decision threshold of a saved model (tuned on dev at export)."))
     multi_label: bool = field(default=False, metadata=_h(
         "Default decoding of a saved model: a kept span also gets its other types above the threshold."))
+    unseen_threshold: float = field(default=0.0, metadata=_h(
+        "Threshold for asked types the model trained on fewer than known_min_mentions times (its type_counts.json); "
+        "0: the threshold for every type. An explicit threshold at load or call time applies to every type."))
+    known_min_mentions: int = field(default=10, metadata=_h(
+        "Training mentions from which a type is known to the model and gets threshold, not unseen_threshold."))
     generic_types: str = field(default="person", metadata=_h(
         "Comma-separated types that give way, on a span, to an asked kind of them that also passes the "
         "threshold (person -> politician); '' turns it off."))
@@ -100,6 +105,10 @@ class SpanConfig:
             raise ConfigError(f"freeze_layers must be >= 0, got {self.freeze_layers}")
         if not 0.0 < self.threshold < 1.0:
             raise ConfigError(f"threshold must be in (0, 1), got {self.threshold}")
+        if not 0.0 <= self.unseen_threshold < 1.0:
+            raise ConfigError(f"unseen_threshold must be in [0, 1), got {self.unseen_threshold}")
+        if self.known_min_mentions < 1:
+            raise ConfigError(f"known_min_mentions must be >= 1, got {self.known_min_mentions}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0 <= self.window_overlap < self.window_tokens // 2:

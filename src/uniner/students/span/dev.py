@@ -45,6 +45,11 @@ class RunData:
     unseen: list[Pair] = field(default_factory=list)  # the unseen-type dev: passages of the held-out types
     unseen_context: dict[str, tuple[str, ...]] = field(default_factory=dict)  # dev passage id -> its other types
 
+    def type_counts(self) -> dict[str, int]:
+        """Training mentions per normalised type name (held-out types have none)."""
+        counts = Counter(normalise_type(e.type) for example, _ in self.train for e in example.entities)
+        return {name: n for name, n in sorted(counts.items()) if name not in self.held}
+
     @property
     def held_names(self) -> list[str]:
         """The held-out types as the unseen-type dev asks them."""
@@ -190,13 +195,13 @@ class DevSet:
         return out
 
     def predictions(self, model: Any, tokenizer: Any, thresholds: Sequence[float],
-                    multi_labels: Sequence[bool]) -> dict[tuple[bool, float], list[tuple[Example, set, set]]]:
+                    multi_labels: Sequence[bool]) -> dict[tuple[bool, float | None], list[tuple[Example, set, set]]]:
         """Per (decoding, threshold): (example, gold keys, predicted keys), from one scoring pass."""
         from uniner.students.span.predictor import SpanPredictor
 
         device = str(next(model.parameters()).device)
         predictor = SpanPredictor(model, tokenizer, threshold=min(thresholds), batch_size=16, device=device)
-        out: dict[tuple[bool, float], list[tuple[Example, set, set]]] = defaultdict(list)
+        out: dict[tuple[bool, float | None], list[tuple[Example, set, set]]] = defaultdict(list)
         for types, examples in self.groups.items():
             gold = [{(e.start, e.end, e.type) for e in example.entities if e.type in types} for example in examples]
             decoded = predictor.predict_decodings([e.text for e in examples], list(types), thresholds, multi_labels)

@@ -19,25 +19,34 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uniner.errors import ConfigError, UninerError
 from uniner.students.span.config import WEIGHT_SHAPING, SpanConfig
 from uniner.students.span.predictor import WEIGHTS_FILE, SpanPredictor
+
+if TYPE_CHECKING:
+    from uniner.students.span.dev import RunData
 
 #: What a shipped model may weigh (issue 6).
 MAX_BYTES = 50 * 1024 * 1024
 
 
 THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+#: Candidates for ``unseen_threshold``: types never trained on score far lower when right.
+UNSEEN_THRESHOLDS = (0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3)
 
 
 def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | None = None,
-           dev_sets: str | None = None, average: list[Path] | None = None) -> dict[str, Any]:
+           dev_sets: str | None = None, average: list[Path] | None = None,
+           unseen_threshold: float | None = None) -> dict[str, Any]:
     """``dev_sets`` replaces the run's transfer dev sets for tuning (e.g. adding a ``:lower`` view).
 
     ``average``: more checkpoints of the same run whose weights are averaged with
-    ``checkpoint``'s before tuning (see ``average_weights``).
+    ``checkpoint``'s before tuning (see ``average_weights``).  The run's training type
+    counts go into ``type_counts.json``, which tells known types from others; their
+    ``unseen_threshold`` is ``unseen_threshold`` when given, else tuned on the run's
+    unseen-type dev when it has one (``holdout_types``), else off.
     """
     predictor = SpanPredictor.from_pretrained(checkpoint)
     manifest = _manifest(checkpoint)
@@ -47,11 +56,25 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
         extra["averaged_with"] = average_weights(predictor, checkpoint, manifest, average)
     if dev_sets is not None:
         predictor.model.span_config = predictor.config = predictor.config.replace(dev_sets=dev_sets)
-    if tune and manifest.get("training"):
-        threshold, multi_label, f1, how = tune_threshold(predictor, manifest["training"]["data"], data_dir)
-        predictor.model.span_config = predictor.config = predictor.config.replace(
-            threshold=threshold, multi_label=multi_label)
-        extra["threshold"] = {"value": threshold, "multi_label": multi_label, "dev_f1": f1, "how": how}
+    if manifest.get("training"):
+        from uniner.students.span.dev import run_data
+
+        split = run_data(predictor.config, manifest["training"]["data"], data_dir)
+        predictor.type_counts = split.type_counts()
+        if tune:
+            threshold, multi_label, f1, how = tune_threshold(predictor, split)
+            _set(predictor, threshold=threshold, multi_label=multi_label)
+            extra["threshold"] = {"value": threshold, "multi_label": multi_label, "dev_f1": f1, "how": how}
+        if unseen_threshold is None and tune and split.unseen:
+            unseen_threshold, f1 = tune_unseen_threshold(predictor, split)
+            extra["unseen_threshold"] = {"value": unseen_threshold, "dev_f1": f1, "how": (
+                f"best exact-span F1 on the unseen-type dev ({len(split.held)} types held out of training)")}
+        elif unseen_threshold is not None:
+            extra["unseen_threshold"] = {"value": unseen_threshold, "how": "given at export (--unseen-threshold)"}
+    elif unseen_threshold is not None:
+        raise ConfigError(f"{checkpoint}: no training manifest, so no type counts for --unseen-threshold")
+    if unseen_threshold is not None:
+        _set(predictor, unseen_threshold=unseen_threshold)
     staging = output.with_name(output.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     predictor.save_pretrained(staging, half=True, slim=True, extra=extra)
@@ -115,34 +138,32 @@ def _manifest(checkpoint: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def tune_threshold(
-    predictor: SpanPredictor, data: list[str], data_dir: Path | None
-) -> tuple[float, bool, dict[str, float], str]:
-    """Rebuild the run's dev data (same sources, caps and seed); pick the best threshold and decoding on it.
+def _set(predictor: SpanPredictor, **changes: Any) -> None:
+    predictor.model.span_config = predictor.config = predictor.config.replace(**changes)
+    predictor.threshold = predictor.config.threshold
+    predictor.multi_label = predictor.config.multi_label
+    predictor.unseen_threshold = predictor.config.unseen_threshold
+
+
+def tune_threshold(predictor: SpanPredictor, split: RunData) -> tuple[float, bool, dict[str, float], str]:
+    """Pick the best threshold and decoding on the run's dev data (rebuilt: same sources, caps and seed).
 
     Returns (threshold, multi_label, F1 of every setting tried, keyed ``"single@0.3"`` /
     ``"multi@0.3"``, which dev it was).
 
-    The first the run has of: the unseen-type dev (``holdout_types``: types never trained
-    on, as the zero-shot sets ask); the transfer dev (``dev_sets``, ``holdout``: passages
-    never trained on, asked trained types); the training sources' dev slice.
+    The transfer dev sets (``dev_sets``, ``holdout``) when the run had them -- passages never
+    trained on, asked all their types -- else the training sources' dev slice.
     The zero-shot benchmark sets play no part in it.
     """
-    from uniner.students.span.data import TypeVectors
-    from uniner.students.span.dev import DevSet, run_data, unseen_dev
+    from uniner.students.span.dev import DevSet
 
     config = predictor.config
-    split = run_data(config, data, data_dir)
     held_out = ",".join(filter(None, (config.dev_sets, config.holdout)))
-    if split.unseen:
-        dev_set = unseen_dev(split, config, TypeVectors(predictor.model, predictor.tokenizer))
-        how = f"best exact-span F1 on the unseen-type dev ({len(split.held)} types held out of training)"
-    elif split.transfer or split.dev:
-        dev_set = DevSet.build(split.transfer or split.dev, config, split.vocabulary)
-        how = (f"best exact-span F1 on the transfer dev {held_out}" if split.transfer
-               else "best exact-span F1 on the run's held-out dev slice of its training sources")
-    else:
+    if not split.transfer and not split.dev:
         raise ConfigError("the run has no dev data to tune the threshold on")
+    dev_set = DevSet.build(split.transfer or split.dev, config, split.vocabulary)
+    how = (f"best exact-span F1 on the transfer dev {held_out}" if split.transfer
+           else "best exact-span F1 on the run's held-out dev slice of its training sources")
     scores: dict[str, float] = {}
     best: tuple[float, float, bool] | None = None
     for multi_label, (threshold, f1) in dev_set.best_thresholds(predictor.model, predictor.tokenizer, THRESHOLDS).items():
@@ -151,6 +172,20 @@ def tune_threshold(
             best = (f1[threshold], threshold, multi_label)
     assert best is not None
     return best[1], best[2], scores, how
+
+
+def tune_unseen_threshold(predictor: SpanPredictor, split: RunData) -> tuple[float, dict[str, float]]:
+    """The best ``UNSEEN_THRESHOLDS`` value on the unseen-type dev, in the model's own decoding, with F1 of each.
+
+    Every type of that dev was held out of training, so one threshold applies to all of them.
+    """
+    from uniner.students.span.data import TypeVectors
+    from uniner.students.span.dev import unseen_dev
+
+    dev_set = unseen_dev(split, predictor.config, TypeVectors(predictor.model, predictor.tokenizer))
+    multi = predictor.config.multi_label
+    best, f1 = dev_set.best_thresholds(predictor.model, predictor.tokenizer, UNSEEN_THRESHOLDS, (multi,))[multi]
+    return best, {f"{t:g}": v for t, v in f1.items()}
 
 
 def _dev_scores(checkpoint: Path, step: int | None) -> dict[str, float]:
@@ -174,6 +209,15 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         dev_sets = args[at + 1]
         del args[at : at + 2]
+    unseen: float | None = None
+    if "--unseen-threshold" in args:
+        at = args.index("--unseen-threshold")
+        try:
+            unseen = float(args[at + 1])
+        except (IndexError, ValueError):
+            print("error: --unseen-threshold needs a number in (0, 1), e.g. 0.03", file=sys.stderr)
+            return 2
+        del args[at : at + 2]
     average: list[Path] = []
     while "--average" in args:
         at = args.index("--average")
@@ -184,10 +228,10 @@ def main(argv: list[str] | None = None) -> int:
         del args[at : at + 2]
     if len(args) != 2:
         print("usage: python -m uniner.students.span.export CHECKPOINT OUTPUT [--no-tune] [--dev-sets SPECS] "
-              "[--average OTHER_CHECKPOINT ...]", file=sys.stderr)
+              "[--average OTHER_CHECKPOINT ...] [--unseen-threshold F]", file=sys.stderr)
         return 2
     return run_command(lambda: export(Path(args[0]), Path(args[1]), tune=tune, dev_sets=dev_sets,
-                                      average=average))
+                                      average=average, unseen_threshold=unseen))
 
 
 def run_command(call: Callable[[], dict[str, Any]]) -> int:

@@ -31,6 +31,8 @@ from uniner.students.span.windows import Window, merge_window_candidates, plan_w
 from uniner.types import Entity
 
 WEIGHTS_FILE = "model.safetensors"
+#: Training mentions per normalised type name, written at export: which types the model knows.
+TYPE_COUNTS_FILE = "type_counts.json"
 _TYPE_CACHE_SIZE = 64
 
 
@@ -59,6 +61,8 @@ class SpanPredictor:
         name: str = "span",
         multi_label: bool | None = None,
         generic_types: str | None = None,
+        unseen_threshold: float | None = None,
+        type_counts: dict[str, int] | None = None,
     ):
         if not 0.0 < threshold < 1.0:
             raise ConfigError(f"threshold must be in (0, 1), got {threshold}")
@@ -68,6 +72,12 @@ class SpanPredictor:
         self.tokenizer = tokenizer
         self.config: SpanConfig = model.span_config
         self.threshold = threshold
+        #: None: the model's own (``span_config.json``); 0 applies ``threshold`` to every type.
+        self.unseen_threshold = self.config.unseen_threshold if unseen_threshold is None else unseen_threshold
+        if not 0.0 <= self.unseen_threshold < 1.0:
+            raise ConfigError(f"unseen_threshold must be in [0, 1), got {self.unseen_threshold}")
+        #: Normalised type name -> training mentions (``type_counts.json``): which types the model knows.
+        self.type_counts = dict(type_counts or {})
         self.flat = flat
         #: None: the model's own default (``span_config.json``, chosen on the transfer dev at export).
         self.multi_label = self.config.multi_label if multi_label is None else multi_label
@@ -90,9 +100,11 @@ class SpanPredictor:
     def from_pretrained(
         cls, path: str | Path, device: str = "cpu", threshold: float | None = None, flat: bool = True,
         batch_size: int = 8, multi_label: bool | None = None, runtime: str = "torch",
-        generic_types: str | None = None, **_: Any,
+        generic_types: str | None = None, unseen_threshold: float | None = None, **_: Any,
     ) -> SpanPredictor:
-        """Load a saved model dir; ``threshold=None`` uses the model's own (``span_config.json``, tuned at export).
+        """Load a saved model dir; ``threshold=None`` uses the model's own (``span_config.json``, tuned at
+        export, with its ``unseen_threshold`` for types it hardly trained on); a given ``threshold``
+        applies to every type unless ``unseen_threshold`` is given too.
 
         ``runtime``: ``torch``, or ``onnx`` / ``onnx-int8`` to run the text side from the model dir's
         ``model.onnx`` / ``model.int8.onnx`` (written by ``python -m uniner.students.span.onnx_export``).
@@ -121,8 +133,12 @@ class SpanPredictor:
         tokenizer = AutoTokenizer.from_pretrained(path)
         cut = config.threshold if threshold is None else threshold
         name = f"span:{path.name}" if text_side is None else f"span:{path.name}[{runtime}]"
+        if threshold is not None and unseen_threshold is None:
+            unseen_threshold = 0.0
+        counts_file = path / TYPE_COUNTS_FILE
+        counts = json.loads(counts_file.read_text(encoding="utf-8")) if counts_file.is_file() else None
         predictor = cls(model, tokenizer, cut, flat, batch_size, device, name=name, multi_label=multi_label,
-                        generic_types=generic_types)
+                        generic_types=generic_types, unseen_threshold=unseen_threshold, type_counts=counts)
         predictor.text_side = text_side
         return predictor
 
@@ -136,30 +152,50 @@ class SpanPredictor:
         the bundled all-MiniLM-L6-v2): the default model shrinks from ~90 to ~16 MB in fp16.
         """
         save_model_dir(self.model, self.tokenizer, Path(path), half=half, extra=extra, slim=slim)
+        if self.type_counts:
+            text = json.dumps(dict(sorted(self.type_counts.items())), indent=0) + "\n"
+            (Path(path) / TYPE_COUNTS_FILE).write_text(text, encoding="utf-8")
         return Path(path)
 
     # -- prediction --------------------------------------------------------------------------------
     def predict(self, texts: Sequence[str], types: Sequence[str], threshold: float | None = None) -> list[list[Entity]]:
-        cut = self.threshold if threshold is None else threshold
-        return self.predict_decodings(texts, types, (cut,), (self.multi_label,))[(self.multi_label, cut)]
+        """``threshold=None``: the model's own (``thresholds_for``); a number applies to every type."""
+        return self.predict_decodings(texts, types, (threshold,), (self.multi_label,))[(self.multi_label, threshold)]
+
+    def thresholds_for(self, names: Sequence[str], threshold: float | None = None) -> list[float]:
+        """The threshold of each asked type: ``threshold`` for all when given; else the model's
+        ``threshold`` for a type it trained on at least ``known_min_mentions`` times and
+        ``unseen_threshold`` (when set) for the others. Why: a type the model never trained
+        on scores far lower when right (docs/benchmarks.md, Session 7: on CrossNER dev the
+        best single threshold is 0.05, the transfer dev's, of trained types, 0.25)."""
+        if threshold is not None:
+            return [threshold] * len(names)
+        if not self.unseen_threshold or not self.type_counts:
+            return [self.threshold] * len(names)
+        least = self.config.known_min_mentions
+        return [self.threshold if self.type_counts.get(normalise_type(n), 0) >= least else self.unseen_threshold
+                for n in names]
 
     def predict_decodings(
-        self, texts: Sequence[str], types: Sequence[str], thresholds: Sequence[float] | None = None,
+        self, texts: Sequence[str], types: Sequence[str], thresholds: Sequence[float | None] = (None,),
         multi_labels: Sequence[bool] = (False, True),
-    ) -> dict[tuple[bool, float], list[list[Entity]]]:
+    ) -> dict[tuple[bool, float | None], list[list[Entity]]]:
         """``predict`` at every threshold and decoding (single- / multi-label), from one scoring pass.
 
-        Keyed ``(multi_label, threshold)``; ``thresholds=None`` is the predictor's own.  Why:
-        the encoder pass is nearly all the cost, and only the decoding differs, so export
-        tunes thresholds and decodings on the dev data for the price of one pass.  Each
-        threshold is decoded on its own: which span keeps a generic type depends on whether
-        a kind of it passes that threshold (``prefer_specific``), so filtering the entities
-        of a lower threshold would not give the same answer.
+        Keyed ``(multi_label, threshold)``; a threshold of None is the model's own
+        (``thresholds_for``).  Why: the encoder pass is nearly all the cost, and only the
+        decoding differs, so export tunes thresholds and decodings on the dev data for the
+        price of one pass.  Each threshold is decoded on its own: which span keeps a generic
+        type depends on whether a kind of it passes that threshold (``prefer_specific``), so
+        filtering the entities of a lower threshold would not give the same answer.
         """
         names = validate_types(types)
-        cuts = sorted(set([self.threshold] if thresholds is None else thresholds))
-        if not cuts or not all(0.0 < cut < 1.0 for cut in cuts):
-            raise ConfigError(f"threshold must be in (0, 1), got {cuts or 'none'}")
+        wanted = list(dict.fromkeys(thresholds))
+        given = [cut for cut in wanted if cut is not None]
+        if not wanted or not all(0.0 < cut < 1.0 for cut in given):
+            raise ConfigError(f"threshold must be in (0, 1), got {given or 'none'}")
+        cuts = {cut: self.thresholds_for(names, cut) for cut in wanted}
+        floor = min(min(per_type) for per_type in cuts.values())
         type_set = self._type_set(names)
         plans = [self._plan(text) for text in texts]
         jobs = [_Job(t, w, enc) for t, (_, _, encs) in enumerate(plans) for w, enc in enumerate(encs)]
@@ -167,13 +203,13 @@ class SpanPredictor:
         jobs.sort(key=lambda j: len(j.encoded.input_ids))
         for start in range(0, len(jobs), self.batch_size):
             batch = jobs[start : start + self.batch_size]
-            for job, cands in zip(batch, self._score([j.encoded for j in batch], type_set.vectors, cuts[0])):
+            for job, cands in zip(batch, self._score([j.encoded for j in batch], type_set.vectors, floor)):
                 found[job.text_index][job.window_index] = cands
-        results: dict[tuple[bool, float], list[list[Entity]]] = {(m, c): [] for m in multi_labels for c in cuts}
+        results: dict[tuple[bool, float | None], list[list[Entity]]] = {(m, c): [] for m in multi_labels for c in cuts}
         for text, (words, windows, _), per_window in zip(texts, plans, found):
             merged = best_per_span(merge_window_candidates(windows, per_window))
-            for cut in cuts:
-                passing = prefer_specific((c for c in merged if c.score >= cut), type_set.kinds)
+            for cut, per_type in cuts.items():
+                passing = prefer_specific((c for c in merged if c.score >= per_type[c.type_index]), type_set.kinds)
                 for multi in multi_labels:
                     results[(multi, cut)].append(
                         [Entity.from_source(text, words.starts[c.first], words.ends[c.last], names[c.type_index],
