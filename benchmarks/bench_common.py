@@ -83,7 +83,7 @@ def machine() -> dict[str, Any]:
 
 
 def run_record(
-    system: dict[str, Any], *, threshold: float, texts: Sequence[str], types: Sequence[str],
+    system: dict[str, Any], *, threshold: float | None, texts: Sequence[str], types: Sequence[str],
     load_seconds: float, rss_start: float, rss_loaded: float, timings: dict[str, Any],
 ) -> dict[str, Any]:
     """One system's result: its own fields, then the measurements both scripts record alike."""

