@@ -102,12 +102,15 @@ def split_held_types(
 ) -> tuple[list[Source], frozenset[str], list[Pair], dict[str, tuple[str, ...]]]:
     """Choose ``config.holdout_types`` types to keep out of training and take passages of them into a dev.
 
-    Returns (the sources without those passages, the held types' normalised names, the unseen-type
-    dev pairs, each dev passage's other types by id: ``unseen_dev`` keeps negatives away from them). Why: the transfer dev asks types the model trained on, and its best threshold (0.25)
-    is higher than the one the zero-shot sets want, whose types it never saw (docs/benchmarks.md,
-    Session 7). A dev passage keeps only its held-out mentions, is asked them and other held-out
-    types (its label set), and is copied lower-cased when ``holdout_lower`` is set. Training never
-    sees the held types: ``example_chunks`` drops them from every other passage.
+    Returns (the sources without those passages, the held types' normalised names, the
+    unseen-type dev pairs, each dev passage's other types by id, which ``unseen_dev`` keeps
+    its negatives away from).
+
+    Why: the transfer dev asks types the model trained on, and its best threshold (0.25) is
+    higher than the one the zero-shot sets want, whose types it hardly saw (docs/benchmarks.md,
+    Session 7). A dev passage keeps only its held-out mentions, is asked them and other
+    held-out types (``unseen_dev``), and is copied lower-cased when ``holdout_lower`` is set.
+    Training never sees the held types: ``example_chunks`` drops them from every other passage.
     """
     if not config.holdout_types:
         return list(sources), frozenset(), [], {}
