@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,6 +190,29 @@ class TypeVectors:
         return torch.stack([self._cache[n] for n in names])
 
 
+def unit_type_vectors(
+    type_vectors: Callable[[Sequence[str]], torch.Tensor], names: Sequence[str], limit: float
+) -> torch.Tensor | None:
+    """Normalised type-tower vectors of ``names``, the anchors of ``far_types``; None when nothing is
+    filtered (``limit`` >= 1, or no names)."""
+    if limit >= 1.0 or not names:
+        return None
+    return torch.nn.functional.normalize(type_vectors(names), dim=-1)
+
+
+def far_types(
+    type_vectors: Callable[[Sequence[str]], torch.Tensor], names: list[str], anchors: torch.Tensor | None,
+    limit: float,
+) -> list[str]:
+    """The ``names`` whose type-tower cosine with every anchor is below ``limit`` (all of them when
+    ``anchors`` is None: no filter). The rule for negatives, in training and in the unseen-type dev."""
+    if anchors is None or not names:
+        return names
+    vectors = torch.nn.functional.normalize(type_vectors(names), dim=-1)
+    close = (vectors @ anchors.T).max(dim=1).values >= limit
+    return [name for name, near in zip(names, close.tolist()) if not near]
+
+
 @dataclass
 class SpanCollator:
     """Pads a batch, samples negative types, builds ``type_mask`` and ``positives``."""
@@ -237,24 +260,17 @@ class SpanCollator:
 
     def _unit_vectors(self, names: Sequence[str]) -> torch.Tensor | None:
         """Normalised type-tower vectors of ``names``, once per example; None when nothing is filtered."""
-        if self.config.negative_max_similarity >= 1.0 or not names:
-            return None
-        return torch.nn.functional.normalize(self.type_vectors(names), dim=-1)
+        return unit_type_vectors(self.type_vectors, names, self.config.negative_max_similarity)
 
     def _far_ones(self, names: list[str], anchors: torch.Tensor | None) -> list[str]:
-        """The ``names`` whose type-tower cosine with every anchor is below ``negative_max_similarity``
-        (all of them when ``anchors`` is None: no filter).
+        """``far_types`` by this run's ``negative_max_similarity``.
 
         Why it can also run on partial examples (``filter_partial_negatives``): a passage
         labelled with one type per mention (BIO) calls a party "organization" and never
         "political party", so asking it "political party" may teach that the party is none.
         Run x8 found no gain from it (docs/benchmarks.md, Session 6), hence off by default.
         """
-        if anchors is None or not names:
-            return names
-        vectors = torch.nn.functional.normalize(self.type_vectors(names), dim=-1)
-        close = (vectors @ anchors.T).max(dim=1).values >= self.config.negative_max_similarity
-        return [name for name, near in zip(names, close.tolist()) if not near]
+        return far_types(self.type_vectors, names, anchors, self.config.negative_max_similarity)
 
     def case_view(self, chunk: Chunk) -> Chunk:
         """With probability ``lowercase_prob``, the chunk as all-lower-case text would give it.

@@ -23,7 +23,7 @@ import torch
 
 from uniner.errors import ConfigError
 from uniner.students.span.config import SpanConfig
-from uniner.students.span.data import normalise_type
+from uniner.students.span.data import far_types, normalise_type, unit_type_vectors
 from uniner.students.span.sources import Source, cap_and_split, load_sources
 from uniner.types import Entity, Example
 
@@ -76,16 +76,15 @@ def unseen_dev(data: RunData, config: SpanConfig, type_vectors: Callable[[Sequen
     problems "disease", and its "device" is no negative "electronic device".
     """
     names = data.held_names
-    unit = torch.nn.functional.normalize(type_vectors(names), dim=-1)
+    limit = config.negative_max_similarity
     pairs: list[Pair] = []
     for example, label_set in data.unseen:
-        own = example.types_present()
-        if example.labelled_types is None and config.negative_max_similarity < 1.0:
+        if example.labelled_types is None:
+            own = example.types_present()
             context = data.unseen_context.get(example.id.removesuffix(":lower"), ())
-            anchors = torch.nn.functional.normalize(type_vectors([*own, *context]), dim=-1)
-            close = ((unit @ anchors.T).max(dim=1).values >= config.negative_max_similarity).tolist()
+            far = set(far_types(type_vectors, names, unit_type_vectors(type_vectors, [*own, *context], limit), limit))
             # its own types stay in: an empty label set would mean "open" to asked_types
-            label_set = [name for name, near in zip(names, close) if not near or name in own]
+            label_set = [name for name in names if name in far or name in own]
         pairs.append((example, label_set))
     return DevSet.build(pairs, config, names, UNSEEN_ASKED)
 

@@ -55,7 +55,7 @@ def export(checkpoint: Path, output: Path, tune: bool = True, data_dir: Path | N
     if average:
         extra["averaged_with"] = average_weights(predictor, checkpoint, manifest, average)
     if dev_sets is not None:
-        predictor.model.span_config = predictor.config = predictor.config.replace(dev_sets=dev_sets)
+        _set(predictor, dev_sets=dev_sets)
     if manifest.get("training"):
         from uniner.students.span.dev import run_data
 
